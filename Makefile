@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PORT ?= 5000
+VENV := .venv/bin
+FLASK := $(VENV)/flask --app wsgi
+
+.PHONY: demo serve test test-unit test-sqlite test-postgres test-browser lint translations venv venv-test services browser-deps bench clean
+
+demo: venv translations
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@echo "Open http://127.0.0.1:$(PORT)"
+	PORT=$(PORT) exec $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+venv:
+	scripts/venv.sh
+
+venv-test:
+	scripts/venv.sh test
+
+translations:
+	$(VENV)/pybabel compile -q -d translations
+
+services:
+	scripts/services.sh
+
+browser-deps:
+	scripts/apt-install.sh chromium fonts-noto-cjk
+
+lint: venv-test
+	$(VENV)/ruff check .
+
+test: venv-test translations services browser-deps lint
+	$(VENV)/python -m pytest --db sqlite
+	$(VENV)/python -m pytest --db postgres tests/integration tests/functional
+	@echo "All test runs passed."
+
+test-sqlite: venv-test translations
+	$(VENV)/python -m pytest --db sqlite
+
+test-postgres: venv-test translations services
+	$(VENV)/python -m pytest --db postgres tests/integration tests/functional
+
+bench: venv-test translations services
+	$(VENV)/python bench/run.py
+
+clean:
+	rm -rf .venv instance tests/browser/artifacts

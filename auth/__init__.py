@@ -1,0 +1,21 @@
+"""Sign-in through OpenID Connect, residents' identities, and the development provider."""
+
+from flask import Flask
+
+from core.extensions import login_manager
+
+
+def init_app(app: Flask) -> None:
+    from auth import models  # noqa: F401  (tables for migrations)
+    from auth import oidc
+    from auth import services
+    from auth import views
+
+    login_manager.user_loader(services.load_user)
+    login_manager.login_view = "auth.login"
+    oidc.init_app(app)
+    app.register_blueprint(views.bp)
+    if app.config["DEV_IDP"]:
+        from auth import devidp
+
+        devidp.init_app(app)

@@ -1,0 +1,70 @@
+"""Sign-in and sign-out pages."""
+
+from authlib.integrations.base_client import OAuthError
+from flask import Blueprint
+from flask import current_app
+from flask import redirect
+from flask import request
+from flask import session
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import login_user
+from flask_login import logout_user
+from joserfc.errors import JoseError
+
+from auth import oidc
+from auth import services
+from core.errors import DomainError
+from core.extensions import limiter
+
+bp = Blueprint("auth", __name__)
+
+NEXT_KEY = "signin_next"
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+def _signin_limit() -> str:
+    return current_app.config["RATELIMIT_SIGNIN"]
+
+
+@bp.get("/login")
+@limiter.limit(_signin_limit)
+def login():
+    session[NEXT_KEY] = _safe_next(request.args.get("next"))
+    redirect_uri = url_for("auth.callback", _external=True)
+    return oidc.client().authorize_redirect(redirect_uri)
+
+
+@bp.get("/auth/callback")
+@limiter.limit(_signin_limit)
+def callback():
+    if "error" in request.args:
+        raise DomainError(_("Sign-in was cancelled or refused by the identity provider."))
+    try:
+        token = oidc.client().authorize_access_token()
+    except (OAuthError, JoseError, ValueError) as error:
+        current_app.logger.info("sign-in refused: %s", error)
+        raise DomainError(
+            _("Sign-in could not be verified. Please start again."), code="signin_failed"
+        ) from None
+    claims = token.get("userinfo") or {}
+    if not claims.get("sub"):
+        raise DomainError(_("Sign-in could not be verified. Please start again."))
+    user = services.record_sign_in(current_app.config["OIDC_ISSUER"], dict(claims))
+    target = session.get(NEXT_KEY)
+    # A fresh session at sign-in: nothing from before the login survives.
+    session.clear()
+    login_user(user)
+    return redirect(target or url_for("index"))
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("index"))

@@ -1,0 +1,77 @@
+"""Error pages: every failure a user can cause ends in a clear message and a 4xx."""
+
+from flask import Flask
+from flask import render_template
+from flask import request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from core.extensions import db
+
+
+class DomainError(Exception):
+    """A refused request with a user-facing message and an HTTP status (4xx)."""
+
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.code = code or "bad_request"
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _render(status: int, message: str, code: str):
+    if _wants_json():
+        return {"error": code, "message": message}, status
+    return render_template("core/error.html", status=status, message=message), status
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood."),
+        403: _("You are not allowed to do that."),
+        404: _("That page does not exist."),
+        405: _("That method is not allowed here."),
+        413: _("The request is too large."),
+        429: _("Too many requests. Please wait a moment and try again."),
+    }
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        return _render(error.status, error.message, error.code)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = _(
+            "Your form expired or was not sent from this site. Reload the page and try again."
+        )
+        return _render(400, message, "csrf")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        message = _messages().get(status, error.description or "")
+        response = _render(status, message, error.name.lower().replace(" ", "_"))
+        if status == 429:
+            body, code = response
+            return body, code, {"Retry-After": "60"}
+        return response
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        db.session.rollback()
+        body, status = _render(
+            503, _("The service is busy. Please try again in a moment."), "unavailable"
+        )
+        return body, 503, {"Retry-After": "5"}

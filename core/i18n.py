@@ -1,0 +1,61 @@
+"""Locale choice and display helpers: Korean by default, English on request, Seoul time."""
+
+from datetime import datetime
+
+from flask import current_app
+from flask import Flask
+from flask import request
+from flask_babel import format_datetime
+from flask_babel import format_decimal
+from flask_babel import get_locale
+from flask_babel import gettext
+from flask_babel import ngettext
+
+LANG_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """The language cookie wins; otherwise Korean, the product's default."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def krw(amount: int | None) -> str:
+    """Format a whole-KRW amount for the current locale: 500,000,000원 / ₩500,000,000."""
+    if amount is None:
+        return ""
+    number = format_decimal(int(amount), format="#,##0")
+    if str(get_locale()) == "ko":
+        return f"{number}원"
+    return f"₩{number}"
+
+
+def when(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """Format an aware UTC datetime in Asia/Seoul."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def duration(seconds: float) -> str:
+    """Human time left: days and hours, or hours and minutes when under a day."""
+    seconds = max(0, int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return gettext("%(days)d days %(hours)d hours", days=days, hours=hours)
+    if hours:
+        return gettext("%(hours)d hours %(minutes)d minutes", hours=hours, minutes=minutes)
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["krw"] = krw
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["duration"] = duration
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.add_extension("jinja2.ext.i18n")

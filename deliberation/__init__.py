@@ -1,0 +1,11 @@
+"""Districts, forums, fields and agenda items; the pages residents read before voting."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from deliberation import models  # noqa: F401  (tables for migrations)
+    from deliberation import views
+
+    app.register_blueprint(views.bp)
+    app.add_url_rule("/", "index", views.index)

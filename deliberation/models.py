@@ -1,0 +1,104 @@
+"""Districts, forums, fields and agenda items."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint
+from sqlalchemy import ForeignKey
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from core.extensions import db
+
+PHASES = ("draft", "deliberation", "voting", "closed", "published")
+ITEM_STATUSES = ("proposed", "approved", "withdrawn")
+
+
+class District(db.Model):
+    __tablename__ = "districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_ko: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+    forums: Mapped[list["Forum"]] = relationship(back_populates="district")
+
+
+class Forum(db.Model):
+    __tablename__ = "forums"
+    __table_args__ = (
+        CheckConstraint("envelope > 0", name="envelope_positive"),
+        CheckConstraint("min_picks >= 1 AND max_picks >= min_picks", name="picks_range"),
+        CheckConstraint("voting_ends_at > voting_starts_at", name="window_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    phase: Mapped[str] = mapped_column(String(16), default="draft")
+    voting_starts_at: Mapped[datetime]
+    voting_ends_at: Mapped[datetime]
+    min_picks: Mapped[int] = mapped_column(default=3)
+    max_picks: Mapped[int] = mapped_column(default=3)
+    # Optional cap on the summed cost of one ballot's picks (a budget-limited ballot).
+    cost_cap: Mapped[int | None]
+    envelope: Mapped[int]
+    # Funding options: skip an item that does not fit and go on, or stop at the first
+    # misfit; and a minimum number of votes below which an item is not funded.
+    skip_misfits: Mapped[bool] = mapped_column(default=True)
+    min_votes: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(8), default="KRW")
+    created_at: Mapped[datetime]
+
+    district: Mapped[District] = relationship(back_populates="forums")
+    fields: Mapped[list["Field"]] = relationship(
+        back_populates="forum", order_by="Field.position", cascade="all, delete-orphan"
+    )
+    items: Mapped[list["AgendaItem"]] = relationship(
+        back_populates="forum", order_by="AgendaItem.position", cascade="all, delete-orphan"
+    )
+
+
+class Field(db.Model):
+    __tablename__ = "fields"
+    __table_args__ = (UniqueConstraint("forum_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    # Optional share of the forum envelope reserved for this field.
+    envelope: Mapped[int | None]
+    position: Mapped[int] = mapped_column(default=0)
+
+    forum: Mapped[Forum] = relationship(back_populates="fields")
+    items: Mapped[list["AgendaItem"]] = relationship(back_populates="field")
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_items"
+    __table_args__ = (
+        UniqueConstraint("forum_id", "external_id"),
+        CheckConstraint("cost > 0", name="cost_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"))
+    # Stable public id: the item number shown to residents, or a Pabulib project_id.
+    external_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(500))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    proposer: Mapped[str] = mapped_column(String(200), default="")
+    cost: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="approved")
+    position: Mapped[int] = mapped_column(default=0)
+
+    forum: Mapped[Forum] = relationship(back_populates="items")
+    field: Mapped[Field | None] = relationship(back_populates="items")

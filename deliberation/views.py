@@ -1,0 +1,35 @@
+"""Public forum pages."""
+
+from flask import Blueprint
+from flask import render_template
+
+from core import clock
+from deliberation import services
+
+bp = Blueprint("deliberation", __name__)
+
+
+def index():
+    forums = services.list_forums()
+    states = {forum.id: services.state_of(forum) for forum in forums}
+    return render_template("deliberation/index.html", forums=forums, states=states)
+
+
+@bp.get("/forums/<int:forum_id>")
+def forum(forum_id: int):
+    forum = services.get_forum(forum_id)
+    return render_template(
+        "deliberation/forum.html",
+        forum=forum,
+        state=services.state_of(forum),
+        groups=services.grouped_items(forum),
+        now=clock.now(),
+    )
+
+
+@bp.get("/forums/<int:forum_id>/items/<int:item_id>")
+def item(forum_id: int, item_id: int):
+    item = services.get_item(forum_id, item_id)
+    return render_template(
+        "deliberation/item.html", item=item, forum=item.forum, state=services.state_of(item.forum)
+    )

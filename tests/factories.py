@@ -1,0 +1,90 @@
+"""Small builders for database-backed tests."""
+
+from datetime import datetime
+from datetime import timedelta
+from datetime import UTC
+from itertools import count
+
+from auth.models import User
+from auth.services import derive_voter_key
+from core.extensions import db
+from deliberation.models import AgendaItem
+from deliberation.models import District
+from deliberation.models import Field
+from deliberation.models import Forum
+
+_serial = count(1)
+
+
+def district(code="11560", name="영등포구") -> District:
+    found = db.session.execute(db.select(District).filter_by(code=code)).scalar_one_or_none()
+    if found:
+        return found
+    found = District(code=code, name_ko=name, name_en=name)
+    db.session.add(found)
+    return found
+
+
+def forum(
+    *,
+    code="11560",
+    phase="voting",
+    opens=None,
+    closes=None,
+    items=((0, 100_000_000), (0, 150_000_000), (1, 200_000_000), (1, 50_000_000), (2, 80_000_000)),
+    envelope=300_000_000,
+    fields=("복지", "교육", "환경"),
+    field_envelopes=None,
+    **options,
+) -> Forum:
+    """A forum whose window is open now unless told otherwise; items are (field, cost)."""
+    now = datetime.now(UTC)
+    n = next(_serial)
+    made = Forum(
+        district=district(code),
+        slug=f"forum-{n}",
+        title=f"Forum {n}",
+        description="",
+        phase=phase,
+        voting_starts_at=opens or now - timedelta(days=1),
+        voting_ends_at=closes or now + timedelta(days=6),
+        envelope=envelope,
+        created_at=now,
+        **options,
+    )
+    made_fields = [
+        Field(forum=made, name=name, envelope=(field_envelopes or {}).get(name), position=i)
+        for i, name in enumerate(fields)
+    ]
+    for position, (field_index, cost) in enumerate(items):
+        AgendaItem(
+            forum=made,
+            field=made_fields[field_index],
+            external_id=f"A-{position + 1:02d}",
+            title=f"Item {position + 1}",
+            summary="summary",
+            cost=cost,
+            status="approved",
+            position=position,
+        )
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def user(subject="alice", code="11560", birth_year=1980, issuer="http://test-idp") -> User:
+    now = datetime.now(UTC)
+    made = User(
+        voter_key=derive_voter_key("test-pepper", issuer, subject),
+        district_code=code,
+        birth_year=birth_year,
+        first_seen_at=now,
+        last_login_at=now,
+    )
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def item_ids(made: Forum) -> list[str]:
+    return [str(item.id) for item in sorted(made.items, key=lambda i: i.position)]

@@ -1,0 +1,64 @@
+"""Command-line interface: demo data, Pabulib import, results."""
+
+import json
+
+import click
+from flask import Flask
+from werkzeug.exceptions import NotFound
+
+from voting import demo
+from voting import imports
+from voting import pabulib
+from voting import services
+
+
+@click.command("demo")
+def demo_command():
+    """Seed the demo forums (idempotent)."""
+    created = demo.seed_demo()
+    if created:
+        click.echo("Seeded: " + ", ".join(created))
+    else:
+        click.echo("Demo forums already present; nothing changed.")
+
+
+forum_cli = click.Group("forum", help="Forums: import elections and print results.")
+
+
+@forum_cli.command("import-pb")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_pb_command(path):
+    """Create a forum with its items and ballots from a Pabulib .pb file; print its id."""
+    try:
+        forum_id = imports.import_pb(path)
+    except pabulib.PbError as error:
+        raise click.ClickException(f"{path}: {error}") from None
+    click.echo(forum_id)
+
+
+@forum_cli.command("result")
+@click.argument("forum_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--rule", type=click.Choice(["greedy"]), default="greedy", show_default=True)
+def result_command(forum_id, as_json, rule):
+    """Rank and fund a forum's items and print the result."""
+    try:
+        result = services.result_for_cli(forum_id)
+    except NotFound:
+        raise click.ClickException(f"no forum with id {forum_id}") from None
+    data = result.as_json()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    click.echo(f"Forum {data['forum']}: {data['ballots']} ballots, envelope {data['envelope']:,}")
+    for item in data["items"]:
+        mark = "FUNDED" if item["funded"] else ""
+        click.echo(
+            f"{item['rank']:>4}  {item['id']:>8}  {item['votes']:>8}  {item['cost']:>14,}  "
+            f"{mark:6}  {item['title'][:60]}"
+        )
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(forum_cli)

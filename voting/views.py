@@ -1,0 +1,129 @@
+"""Ballot, receipt and result pages. Thin: parse, call one service, render."""
+
+from flask import Blueprint
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_login import login_required
+
+from core.errors import DomainError
+from core.extensions import limiter
+from voting import receipts
+from voting import services
+from voting.forms import BallotForm
+from voting.forms import ReceiptCheckForm
+
+bp = Blueprint("voting", __name__)
+
+
+def _voter_or_address() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return request.remote_addr or "unknown"
+
+
+def _cast_limit() -> str:
+    return current_app.config["RATELIMIT_CAST"]
+
+
+def _already_voted(forum_id: int):
+    flash(_("You have already voted in this forum. Here is your receipt."), "info")
+    return redirect(url_for("voting.my_ballot", forum_id=forum_id))
+
+
+@bp.get("/forums/<int:forum_id>/ballot")
+@login_required
+def ballot(forum_id: int):
+    view = services.ballot_view(forum_id, current_user)
+    if view.existing is not None:
+        return _already_voted(forum_id)
+    form = BallotForm()
+    return render_template("voting/ballot.html", view=view, form=form, selected=set())
+
+
+@bp.post("/forums/<int:forum_id>/ballot/review")
+@login_required
+@limiter.limit(_cast_limit, key_func=_voter_or_address)
+def review(forum_id: int):
+    form = BallotForm()
+    form.validate_on_submit()
+    picks = form.picks.data or []
+    try:
+        view, items = services.review(forum_id, current_user, picks)
+    except services.AlreadyVoted:
+        return _already_voted(forum_id)
+    except services.BallotRefused as error:
+        view = services.ballot_view(forum_id, current_user)
+        return (
+            render_template(
+                "voting/ballot.html", view=view, form=form, selected=set(picks), error=error.message
+            ),
+            error.status,
+        )
+    return render_template("voting/review.html", view=view, items=items, form=form)
+
+
+@bp.post("/forums/<int:forum_id>/ballot/confirm")
+@login_required
+@limiter.limit(_cast_limit, key_func=_voter_or_address)
+def confirm(forum_id: int):
+    form = BallotForm()
+    form.validate_on_submit()
+    try:
+        services.cast(forum_id, current_user, form.picks.data or [])
+    except services.AlreadyVoted:
+        return _already_voted(forum_id)
+    flash(_("Your ballot has been cast. Keep your receipt code."), "success")
+    return redirect(url_for("voting.my_ballot", forum_id=forum_id))
+
+
+@bp.get("/forums/<int:forum_id>/my-ballot")
+@login_required
+def my_ballot(forum_id: int):
+    forum, ballot, items = services.my_ballot(forum_id, current_user)
+    if ballot is None:
+        return redirect(url_for("voting.ballot", forum_id=forum_id))
+    return render_template(
+        "voting/receipt.html",
+        forum=forum,
+        ballot=ballot,
+        items=items,
+        code=receipts.display(ballot.receipt_code),
+    )
+
+
+@bp.get("/receipt")
+@limiter.limit("30 per minute")
+def receipt_check():
+    form = ReceiptCheckForm(request.args)
+    status = None
+    error = None
+    if form.code.data:
+        try:
+            status = services.check_receipt(form.code.data)
+        except DomainError as exc:
+            error = exc.message
+    code = 400 if error else 200
+    return (
+        render_template(
+            "voting/receipt_check.html",
+            form=form,
+            status=status,
+            error=error,
+            display=receipts.display,
+        ),
+        code,
+    )
+
+
+@bp.get("/forums/<int:forum_id>/results")
+def results(forum_id: int):
+    forum, result = services.public_result(forum_id)
+    if result is None:
+        return render_template("voting/results_pending.html", forum=forum)
+    return render_template("voting/results.html", result=result, forum=forum)
