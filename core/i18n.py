@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask import Flask
+from flask import has_request_context
 from flask import request
 from flask_babel import format_datetime
 from flask_babel import format_decimal
@@ -17,7 +18,7 @@ LANG_COOKIE = "lang"
 def select_locale() -> str:
     """The language cookie wins; otherwise Korean, the product's default."""
     languages = current_app.config["LANGUAGES"]
-    chosen = request.cookies.get(LANG_COOKIE)
+    chosen = request.cookies.get(LANG_COOKIE) if has_request_context() else None
     if chosen in languages:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]

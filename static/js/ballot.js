@@ -8,7 +8,7 @@
   var boxes = Array.prototype.slice.call(form.querySelectorAll("input[name=picks]"));
   function update() {
     var picked = boxes.filter(function (b) { return b.checked; }).length;
-    counter.textContent = counter.dataset.template.replace("%(n)s", picked).replace("%(max)s", max);
+    counter.textContent = counter.dataset.template.replace("{n}", picked).replace("{max}", max);
     boxes.forEach(function (b) {
       b.disabled = !b.checked && picked >= max;
       b.closest("label").classList.toggle("picked", b.checked);
