@@ -4,6 +4,8 @@ import json
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
+from flask.cli import with_appcontext
 from werkzeug.exceptions import NotFound
 
 from voting import demo
@@ -13,6 +15,7 @@ from voting import services
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Seed the demo forums (idempotent)."""
     created = demo.seed_demo()
@@ -22,7 +25,7 @@ def demo_command():
         click.echo("Demo forums already present; nothing changed.")
 
 
-forum_cli = click.Group("forum", help="Forums: import elections and print results.")
+forum_cli = AppGroup("forum", help="Forums: import elections and print results.")
 
 
 @forum_cli.command("import-pb")

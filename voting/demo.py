@@ -7,7 +7,6 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import insert
 from sqlalchemy import select
 
 from auth.services import derive_voter_key
@@ -19,9 +18,8 @@ from deliberation.models import AgendaItem
 from deliberation.models import District
 from deliberation.models import Field
 from deliberation.models import Forum
+from voting import bulk
 from voting import receipts
-from voting.models import Ballot
-from voting.models import BallotChoice
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CURRENT_SLUG = "yeongdeungpo-open-forum"
@@ -267,35 +265,22 @@ def _past_ballots(forum: Forum) -> None:
     pepper = current_app.config["VOTER_KEY_PEPPER"]
     items = sorted(forum.items, key=lambda item: item.position)
     span = (forum.voting_ends_at - forum.voting_starts_at).total_seconds()
-    rows = []
-    picks_by_voter = []
+    ballots = []
     for n in range(PAST_BALLOTS):
         picks: set[int] = set()
         while len(picks) < 3:
             picks.add(rng.choices(range(len(items)), weights=PAST_WEIGHTS)[0])
-        rows.append(
-            {
-                "forum_id": forum.id,
-                "voter_key": derive_voter_key(pepper, "demo-2020", f"resident-{n}"),
-                "receipt_code": receipts.new_code(),
-                "channel": "online",
-                "cast_at": forum.voting_starts_at + timedelta(seconds=rng.random() * span),
-                "birth_year": rng.randint(1940, 2006),
-            }
+        ballots.append(
+            bulk.NewBallot(
+                voter_key=derive_voter_key(pepper, "demo-2020", f"resident-{n}"),
+                receipt_code=receipts.new_code(),
+                cast_at=forum.voting_starts_at + timedelta(seconds=rng.random() * span),
+                item_ids=[items[index].id for index in sorted(picks)],
+                channel="online",
+                birth_year=rng.randint(1940, 2006),
+            )
         )
-        picks_by_voter.append(sorted(picks))
-    table = Ballot.__table__
-    ids = (
-        db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        .scalars()
-        .all()
-    )
-    choices = [
-        {"ballot_id": ballot_id, "item_id": items[index].id}
-        for ballot_id, picks in zip(ids, picks_by_voter, strict=True)
-        for index in picks
-    ]
-    db.session.execute(insert(BallotChoice.__table__), choices)
+    bulk.insert_ballots(forum.id, ballots)
 
 
 def seed_demo() -> list[str]:

@@ -6,7 +6,6 @@ from datetime import UTC
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import insert
 from sqlalchemy import select
 
 from auth.services import derive_voter_key
@@ -16,12 +15,9 @@ from deliberation.models import AgendaItem
 from deliberation.models import District
 from deliberation.models import Field
 from deliberation.models import Forum
+from voting import bulk
 from voting import pabulib
 from voting import receipts
-from voting.models import Ballot
-from voting.models import BallotChoice
-
-BATCH = 5000
 
 
 def _date(value: str | None) -> datetime | None:
@@ -115,27 +111,15 @@ def import_pb(path: str | Path) -> int:
 def _insert_ballots(forum, election, items, issuer: str, cast_at: datetime) -> None:
     pepper = current_app.config["VOTER_KEY_PEPPER"]
     item_ids = {pid: item.id for pid, item in items.items()}
-    voters = election.voters
-    ballots = Ballot.__table__
-    for start in range(0, len(voters), BATCH):
-        chunk = voters[start : start + BATCH]
-        rows = [
-            {
-                "forum_id": forum.id,
-                "voter_key": derive_voter_key(pepper, issuer, voter.id),
-                "receipt_code": receipts.new_code(),
-                "channel": "import",
-                "cast_at": cast_at,
-                "birth_year": None,
-            }
-            for voter in chunk
-        ]
-        statement = insert(ballots).returning(ballots.c.id, sort_by_parameter_order=True)
-        ids = db.session.execute(statement, rows).scalars().all()
-        choices = [
-            {"ballot_id": ballot_id, "item_id": item_ids[pick]}
-            for ballot_id, voter in zip(ids, chunk, strict=True)
-            for pick in dict.fromkeys(voter.picks)
-        ]
-        if choices:
-            db.session.execute(insert(BallotChoice.__table__), choices)
+    bulk.insert_ballots(
+        forum.id,
+        (
+            bulk.NewBallot(
+                voter_key=derive_voter_key(pepper, issuer, voter.id),
+                receipt_code=receipts.new_code(),
+                cast_at=cast_at,
+                item_ids=[item_ids[pick] for pick in voter.picks],
+            )
+            for voter in election.voters
+        ),
+    )
