@@ -1,0 +1,91 @@
+"""The command-line interface other tools drive: demo, forum import-pb, forum result."""
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlalchemy import select
+
+from core.extensions import db
+from deliberation.models import Forum
+from voting.models import Ballot
+
+DATA = Path(__file__).parent.parent / "data"
+REAL = [
+    "France_Toulouse_2022_6_-_Saint-Cyprien",
+    "Poland_Gdynia_2024_Cisowa__small",
+    "Poland_Warszawa_2026_Srodmiescie_Poludniowe",
+]
+RULES = {"greedy": "greedy", "greedy-no-skip": "greedy_no_skip", "greedy-threshold": "greedy_threshold"}
+
+
+def run(app, *args):
+    result = app.test_cli_runner().invoke(args=list(args))
+    return result
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_replayed_real_election_reproduces_its_official_rule(app, name):
+    """Votes per project and the funded set equal pabutools' outcome for the file's rule."""
+    reference = json.loads((DATA / f"{name}.reference.json").read_text())
+    imported = run(app, "forum", "import-pb", str(DATA / f"{name}.pb"))
+    assert imported.exit_code == 0, imported.output
+    forum_id = int(imported.output.strip().splitlines()[-1])
+    shown = run(app, "forum", "result", str(forum_id), "--json")
+    assert shown.exit_code == 0, shown.output
+    result = json.loads(shown.output)
+    assert result["forum"] == forum_id and result["rule"] == "greedy"
+    assert result["ballots"] == reference["num_voters"]
+    assert result["envelope"] == reference["budget"]
+    ranked = [(p["id"], p["votes"]) for p in reference["projects_ranked_by_votes"]]
+    assert [(i["id"], i["votes"]) for i in result["items"]] == ranked
+    assert [i["rank"] for i in result["items"]] == list(range(1, len(ranked) + 1))
+    rule = RULES[reference["meta"]["rule"]]
+    funded = {i["id"] for i in result["items"] if i["funded"]}
+    assert funded == set(reference[rule]["funded"])
+    assert set(result["items"][0]) == {"rank", "id", "title", "cost", "votes", "funded"}
+
+
+def test_import_stores_voter_keys_not_voter_ids(app):
+    run(app, "forum", "import-pb", str(DATA / f"{REAL[0]}.pb"))
+    keys = db.session.execute(select(Ballot.voter_key)).scalars().all()
+    assert len(keys) == 436 and all(len(k) == 64 for k in keys)
+    assert len(set(keys)) == 436
+
+
+def test_import_of_a_broken_file_is_a_clear_error_and_stores_nothing(app, tmp_path):
+    broken = tmp_path / "broken.pb"
+    broken.write_text("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;abc\nVOTES\n")
+    result = run(app, "forum", "import-pb", str(broken))
+    assert result.exit_code != 0
+    assert "broken.pb" in result.output and "Traceback" not in result.output
+    assert db.session.execute(select(func.count()).select_from(Forum)).scalar_one() == 0
+
+
+def test_result_of_an_unknown_forum_is_a_clear_error(app):
+    result = run(app, "forum", "result", "424242", "--json")
+    assert result.exit_code != 0 and "424242" in result.output
+
+
+def test_demo_is_idempotent_and_last_years_result_is_ready(app):
+    first = run(app, "demo")
+    assert first.exit_code == 0, first.output
+    counts = db.session.execute(select(func.count()).select_from(Ballot)).scalar_one()
+    forums = db.session.execute(select(Forum).order_by(Forum.voting_starts_at)).scalars().all()
+    second = run(app, "demo")
+    assert second.exit_code == 0
+    assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == counts
+    assert db.session.execute(select(func.count()).select_from(Forum)).scalar_one() == 2
+    past, current = forums
+    assert past.phase == "closed" and current.phase == "voting"
+    assert len(current.fields) == 6 and len(current.items) == 15
+    assert current.envelope == 500_000_000 and current.district.name_ko == "영등포구"
+    assert (current.voting_ends_at - current.voting_starts_at).days == 7
+    assert counts >= 2000
+    result = json.loads(run(app, "forum", "result", str(past.id), "--json").output)
+    assert result["ballots"] == counts
+    assert sum(i["votes"] for i in result["items"]) == 3 * counts
+    assert any(i["funded"] for i in result["items"])
+    funded_cost = sum(i["cost"] for i in result["items"] if i["funded"])
+    assert funded_cost <= 500_000_000
