@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_user
 from flask_login import logout_user
 from joserfc.errors import JoseError
+from requests import RequestException
 
 from auth import oidc
 from auth import services
@@ -37,7 +38,15 @@ def _signin_limit() -> str:
 def login():
     session[NEXT_KEY] = _safe_next(request.args.get("next"))
     redirect_uri = url_for("auth.callback", _external=True)
-    return oidc.client().authorize_redirect(redirect_uri)
+    try:
+        return oidc.client().authorize_redirect(redirect_uri)
+    except RequestException as error:
+        current_app.logger.warning("identity provider unreachable: %s", error)
+        raise DomainError(
+            _("The identity provider cannot be reached. Please try again in a moment."),
+            status=503,
+            code="idp_unreachable",
+        ) from None
 
 
 @bp.get("/auth/callback")
@@ -47,6 +56,13 @@ def callback():
         raise DomainError(_("Sign-in was cancelled or refused by the identity provider."))
     try:
         token = oidc.client().authorize_access_token()
+    except RequestException as error:
+        current_app.logger.warning("identity provider unreachable: %s", error)
+        raise DomainError(
+            _("The identity provider cannot be reached. Please try again in a moment."),
+            status=503,
+            code="idp_unreachable",
+        ) from None
     except (OAuthError, JoseError, ValueError) as error:
         current_app.logger.info("sign-in refused: %s", error)
         raise DomainError(
