@@ -6,8 +6,8 @@ import pytest
 
 from core.extensions import db
 from tests import factories
-from tests.conftest import REDIS_URL
 from tests.conftest import make_app
+from tests.conftest import REDIS_URL
 from tests.web import csrf_token
 from tests.web import sign_in
 

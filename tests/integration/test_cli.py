@@ -17,7 +17,11 @@ REAL = [
     "Poland_Gdynia_2024_Cisowa__small",
     "Poland_Warszawa_2026_Srodmiescie_Poludniowe",
 ]
-RULES = {"greedy": "greedy", "greedy-no-skip": "greedy_no_skip", "greedy-threshold": "greedy_threshold"}
+RULES = {
+    "greedy": "greedy",
+    "greedy-no-skip": "greedy_no_skip",
+    "greedy-threshold": "greedy_threshold",
+}
 
 
 def run(app, *args):

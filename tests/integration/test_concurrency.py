@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from core.extensions import db
 from tests import factories
-from tests.conftest import PG_URL
 from tests.conftest import _free_port
 from tests.conftest import make_app
+from tests.conftest import PG_URL
 from tests.web import csrf_token
 from voting.models import Ballot
 from voting.models import BallotChoice
