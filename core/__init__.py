@@ -49,7 +49,9 @@ def register_config(app: Flask, overrides: dict) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
+    migrate.init_app(
+        app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True
+    )
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

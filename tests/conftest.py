@@ -67,7 +67,8 @@ def _reset_postgres():
         connection.execute(text("CREATE SCHEMA public"))
 
 
-def make_app(backend: str, tmp_path, **overrides):
+def make_app(backend: str, tmp_path, create_schema: bool = True, **overrides):
+    """A fresh app on an empty database; tables come from the models unless told not to."""
     port = overrides.pop("port", None) or _free_port()
     config = {
         "APP_ENV": "testing",
@@ -86,7 +87,8 @@ def make_app(backend: str, tmp_path, **overrides):
     with app.app_context():
         if backend == "postgres":
             _reset_postgres()
-        db.create_all()
+        if create_schema:
+            db.create_all()
     return app
 
 
