@@ -55,7 +55,13 @@ def callback():
     if "error" in request.args:
         raise DomainError(_("Sign-in was cancelled or refused by the identity provider."))
     try:
-        token = oidc.client().authorize_access_token()
+        # The ID token must come from our issuer and be meant for us (OIDC Core 3.1.3.7).
+        token = oidc.client().authorize_access_token(
+            claims_options={
+                "iss": {"essential": True, "values": [current_app.config["OIDC_ISSUER"]]},
+                "aud": {"essential": True, "values": [current_app.config["OIDC_CLIENT_ID"]]},
+            }
+        )
     except RequestException as error:
         current_app.logger.warning("identity provider unreachable: %s", error)
         raise DomainError(

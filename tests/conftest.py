@@ -1,10 +1,12 @@
 """Shared fixtures: an app per test on SQLite or PostgreSQL, a client, a live server."""
 
+import contextvars
 import os
 import socket
 import threading
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine
 from sqlalchemy import text
 from werkzeug.serving import make_server
@@ -26,6 +28,21 @@ def _reachable(url: str) -> bool:
         return True
     except Exception:
         return False
+
+
+def pytest_sessionstart(session):
+    """Compile the message catalogs so the pages render in Korean, as `make` does."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[1] / "translations"
+    for po in root.glob("*/LC_MESSAGES/messages.po"):
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        with po.with_suffix(".mo").open("wb") as target:
+            write_mo(target, catalog)
 
 
 def pytest_addoption(parser):
@@ -67,6 +84,17 @@ def _reset_postgres():
         connection.execute(text("CREATE SCHEMA public"))
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a server does.
+
+    Tests keep an app context open for their own queries; without this, requests would
+    reuse it and share ``g`` (the signed-in user, the locale) across requests.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_app(backend: str, tmp_path, create_schema: bool = True, **overrides):
     """A fresh app on an empty database; tables come from the models unless told not to."""
     port = overrides.pop("port", None) or _free_port()
@@ -84,6 +112,7 @@ def make_app(backend: str, tmp_path, create_schema: bool = True, **overrides):
     }
     config.update(overrides)
     app = create_app(config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if backend == "postgres":
             _reset_postgres()
