@@ -18,7 +18,7 @@ venv-test:
 	scripts/venv.sh test
 
 translations:
-	$(VENV)/pybabel compile -q -d translations
+	$(VENV)/pybabel compile -d translations >/dev/null
 
 services:
 	scripts/services.sh
@@ -41,7 +41,7 @@ test-postgres: venv-test translations services
 	$(VENV)/python -m pytest --db postgres tests/integration tests/functional
 
 bench: venv-test translations services
-	$(VENV)/python bench/run.py
+	$(VENV)/python bench/import_result.py
 
 clean:
 	rm -rf .venv instance tests/browser/artifacts
