@@ -5,6 +5,7 @@ import os
 
 from flask import Flask
 
+from core import api
 from core import config as config_module
 from core import errors
 from core import i18n
@@ -61,6 +62,7 @@ def register_extensions(app: Flask) -> None:
 def register_core(app: Flask) -> None:
     i18n.init_app(app)
     errors.init_app(app)
+    api.init_app(app)
     from core.views import bp
 
     app.register_blueprint(bp)

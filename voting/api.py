@@ -1,0 +1,113 @@
+"""JSON API: results once voting has closed, and receipt checks."""
+
+from flask import Blueprint
+from flask import Flask
+from flask_babel import gettext as _
+
+from core.api import document
+from core.api import error_response
+from core.errors import DomainError
+from core.extensions import limiter
+from voting import services
+
+bp = Blueprint("voting_api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/forums/<int:forum_id>/result")
+def result(forum_id: int):
+    _forum, outcome = services.public_result(forum_id)
+    if outcome is None:
+        raise DomainError(_("Results are not available yet"), status=409, code="not_closed")
+    return outcome.as_json()
+
+
+@bp.get("/receipts/<code>")
+@limiter.limit("30 per minute")
+def receipt(code: str):
+    status = services.check_receipt(code)
+    return {
+        "receipt": status.code,
+        "counted": status.counted,
+        "forum": status.forum.id if status.forum else None,
+        "cast_at": status.cast_at.isoformat() if status.cast_at else None,
+    }
+
+
+RESULT = {
+    "type": "object",
+    "required": ["forum", "envelope", "rule", "ballots", "items"],
+    "properties": {
+        "forum": {"type": "integer"},
+        "envelope": {"type": "integer"},
+        "rule": {"type": "string", "enum": ["greedy"]},
+        "ballots": {"type": "integer"},
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["rank", "id", "title", "cost", "votes", "funded"],
+                "properties": {
+                    "rank": {"type": "integer"},
+                    "id": {"type": "string"},
+                    "title": {"type": "string"},
+                    "cost": {"type": "integer"},
+                    "votes": {"type": "integer"},
+                    "funded": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}
+RECEIPT = {
+    "type": "object",
+    "required": ["receipt", "counted"],
+    "properties": {
+        "receipt": {"type": "string"},
+        "counted": {"type": "boolean"},
+        "forum": {"type": "integer", "nullable": True},
+        "cast_at": {"type": "string", "format": "date-time", "nullable": True},
+    },
+}
+PATHS = {
+    "/forums/{forum_id}/result": {
+        "get": {
+            "summary": "Items ranked by votes and funded in rank order (after voting closes)",
+            "parameters": [
+                {"name": "forum_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "responses": {
+                "200": {
+                    "description": "The result",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Result"}}
+                    },
+                },
+                "404": error_response("No such public forum"),
+                "409": error_response("Voting has not closed yet"),
+            },
+        }
+    },
+    "/receipts/{code}": {
+        "get": {
+            "summary": "Whether the ballot with this receipt code is counted (never its picks)",
+            "parameters": [
+                {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": {
+                    "description": "The receipt's status",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}
+                    },
+                },
+                "400": error_response("Not a receipt code"),
+                "429": error_response("Too many lookups"),
+            },
+        }
+    },
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    document(app, PATHS, {"Result": RESULT, "Receipt": RECEIPT})
