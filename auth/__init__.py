@@ -1,6 +1,7 @@
 """Sign-in through OpenID Connect, residents' identities, and the development provider."""
 
 from flask import Flask
+from flask_babel import lazy_gettext
 
 from core.extensions import login_manager
 
@@ -13,6 +14,8 @@ def init_app(app: Flask) -> None:
 
     login_manager.user_loader(services.load_user)
     login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please sign in to vote.")
+    login_manager.login_message_category = "info"
     oidc.init_app(app)
     app.register_blueprint(views.bp)
     if app.config["DEV_IDP"]:

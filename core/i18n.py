@@ -54,9 +54,17 @@ def duration(seconds: float) -> str:
     return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
+def localized(korean: str, english: str | None) -> str:
+    """Pick the English form of a name on English pages when there is one."""
+    if english and str(get_locale()) == "en":
+        return english
+    return korean
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["krw"] = krw
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.globals["localized"] = localized
     app.jinja_env.add_extension("jinja2.ext.i18n")

@@ -16,6 +16,7 @@ from auth.models import User
 from core import clock
 from core.errors import DomainError
 from core.extensions import db
+from core.i18n import localized
 from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
@@ -107,7 +108,7 @@ def _require_can_vote(view: BallotView) -> None:
         raise BallotRefused(
             _(
                 "This forum is for residents of %(district)s only.",
-                district=view.forum.district.name_ko,
+                district=localized(view.forum.district.name_ko, view.forum.district.name_en),
             ),
             status=403,
             code="not_eligible",
