@@ -7,6 +7,7 @@ from core.extensions import login_manager
 
 
 def init_app(app: Flask) -> None:
+    from auth import cli
     from auth import models  # noqa: F401  (tables for migrations)
     from auth import oidc
     from auth import services
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     oidc.init_app(app)
     app.register_blueprint(views.bp)
+    cli.init_app(app)
     if app.config["DEV_IDP"]:
         from auth import devidp
 

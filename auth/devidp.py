@@ -174,9 +174,7 @@ class DevIdpToken(TokenMixin, db.Model):
 
 def _purge_expired(now: datetime) -> None:
     # Used codes are kept as long as their tokens could live, to revoke on replay.
-    db.session.execute(
-        delete(DevIdpCode).where(DevIdpCode.expires_at < now - TOKEN_LIFETIME)
-    )
+    db.session.execute(delete(DevIdpCode).where(DevIdpCode.expires_at < now - TOKEN_LIFETIME))
     db.session.execute(delete(DevIdpToken).where(DevIdpToken.expires_at < now))
 
 
@@ -298,9 +296,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         )
         if consumed.rowcount != 1:
             # A replayed code revokes whatever was issued for it.
-            db.session.execute(
-                delete(DevIdpToken).where(DevIdpToken.code_hash == digest)
-            )
+            db.session.execute(delete(DevIdpToken).where(DevIdpToken.code_hash == digest))
             db.session.commit()
             return None
         db.session.commit()
@@ -515,10 +511,7 @@ def _current_year() -> int:
 
 def _district_choices() -> list[tuple[str, str]]:
     korean = str(get_locale()) == "ko"
-    return [
-        (code, ko if korean else f"{ko} ({en})")
-        for code, (ko, en) in SEOUL_DISTRICTS.items()
-    ]
+    return [(code, ko if korean else f"{ko} ({en})") for code, (ko, en) in SEOUL_DISTRICTS.items()]
 
 
 class SignInForm(FlaskForm):
@@ -637,9 +630,7 @@ def authorize():
                 district=form.district.data,
                 birth_year=int(form.birth_year.data.strip()),
             )
-            return server.create_authorization_response(
-                grant=grant, grant_user=identity
-            )
+            return server.create_authorization_response(grant=grant, grant_user=identity)
         status = 400
     return (
         render_template(

@@ -3,7 +3,9 @@
 from datetime import datetime
 
 from flask_login import UserMixin
+from sqlalchemy import select
 from sqlalchemy import String
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
@@ -20,3 +22,47 @@ class User(UserMixin, db.Model):
     birth_year: Mapped[int | None]
     first_seen_at: Mapped[datetime]
     last_login_at: Mapped[datetime]
+
+    @property
+    def roles(self) -> list["Role"]:
+        """This user's staff roles (loaded once per request)."""
+        if not hasattr(self, "_roles"):
+            query = select(Role).where(Role.voter_key == self.voter_key)
+            self._roles = list(db.session.execute(query).scalars())
+        return self._roles
+
+    def has_role(self, role: str, district_code: str | None = None) -> bool:
+        return any(
+            r.role == role and (district_code is None or r.district_code == district_code)
+            for r in self.roles
+        )
+
+    def team_districts(self) -> set[str]:
+        return {r.district_code for r in self.roles if r.role == "district_team"}
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles)
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this user: by row id, never by identity."""
+        return f"user:{self.id}"
+
+
+ROLES = ("district_team", "operator", "admin")
+
+
+class Role(db.Model):
+    """A staff role, granted to a voter key so it can be granted before first sign-in."""
+
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("voter_key", "role", "district_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    voter_key: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    # The district a district team works for; empty for operators and admins.
+    district_code: Mapped[str] = mapped_column(String(64), default="")
+    granted_at: Mapped[datetime]
+    granted_by: Mapped[str] = mapped_column(String(120))

@@ -4,9 +4,16 @@ import hashlib
 import hmac
 
 from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
 
+from auth.models import Role
+from auth.models import ROLES
 from auth.models import User
+from core import audit
 from core import clock
+from core.districts import SEOUL_DISTRICTS
+from core.errors import DomainError
 from core.extensions import db
 
 
@@ -54,3 +61,68 @@ def load_user(user_id: str) -> User | None:
         return db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
+
+
+# --- staff roles ----------------------------------------------------------------------
+
+
+def display_name(voter_key: str) -> str:
+    """A stable pseudonym for public pages (comments): never reveals the voter key."""
+    pepper = current_app.config["VOTER_KEY_PEPPER"].encode()
+    digest = hmac.new(pepper, b"display|" + voter_key.encode(), hashlib.sha256).hexdigest()
+    return digest[:6].upper()
+
+
+def _check_role(role: str, district_code: str | None) -> str:
+    if role not in ROLES:
+        raise DomainError(
+            _("Unknown role %(role)s. Choose one of: %(roles)s.", role=role, roles=", ".join(ROLES))
+        )
+    if role == "district_team":
+        code = (district_code or "").strip()
+        if not code:
+            raise DomainError(_("A district team role needs a district."))
+        if code not in SEOUL_DISTRICTS and not code.startswith("pb:"):
+            raise DomainError(_("Unknown district code %(code)s.", code=code))
+        return code
+    return ""
+
+
+def grant_role(
+    subject: str, role: str, district_code: str | None, actor: str, issuer: str | None = None
+) -> Role:
+    """Grant a staff role to the person who signs in with this subject at the issuer."""
+    subject = (subject or "").strip()
+    if not subject:
+        raise DomainError(_("Enter the identifier the person signs in with."))
+    code = _check_role(role, district_code)
+    key = voter_key_for(issuer or current_app.config["OIDC_ISSUER"], subject)
+    existing = db.session.execute(
+        select(Role).filter_by(voter_key=key, role=role, district_code=code)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    granted = Role(
+        voter_key=key, role=role, district_code=code, granted_at=clock.now(), granted_by=actor
+    )
+    db.session.add(granted)
+    db.session.flush()
+    audit.record(actor, "role.grant", f"role:{granted.id}", after={"role": role, "district": code})
+    db.session.commit()
+    return granted
+
+
+def revoke_role(role_id: int, actor: str) -> None:
+    granted = db.session.get(Role, role_id)
+    if granted is None:
+        raise DomainError(_("That role does not exist."), status=404)
+    before = {"role": granted.role, "district": granted.district_code}
+    db.session.delete(granted)
+    audit.record(actor, "role.revoke", f"role:{role_id}", before=before)
+    db.session.commit()
+
+
+def list_roles() -> list[Role]:
+    return list(
+        db.session.execute(select(Role).order_by(Role.role, Role.district_code, Role.id)).scalars()
+    )

@@ -6,6 +6,7 @@ import os
 from flask import Flask
 
 from core import api
+from core import cli
 from core import config as config_module
 from core import errors
 from core import i18n
@@ -63,6 +64,8 @@ def register_core(app: Flask) -> None:
     i18n.init_app(app)
     errors.init_app(app)
     api.init_app(app)
+    cli.init_app(app)
+    from core import audit  # noqa: F401  (tables for migrations)
     from core.views import bp
 
     app.register_blueprint(bp)

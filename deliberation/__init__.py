@@ -5,9 +5,13 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from deliberation import api
+    from deliberation import discussion
+    from deliberation import manage
     from deliberation import models  # noqa: F401  (tables for migrations)
     from deliberation import views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(discussion.bp)
+    app.register_blueprint(manage.bp)
     api.init_app(app)
     app.add_url_rule("/", "index", views.index)

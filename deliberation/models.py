@@ -102,3 +102,46 @@ class AgendaItem(db.Model):
 
     forum: Mapped[Forum] = relationship(back_populates="items")
     field: Mapped[Field | None] = relationship(back_populates="items")
+
+
+STANCES = ("support", "concern", "suggestion")
+
+
+class Comment(db.Model):
+    """A resident's comment on an agenda item; replies go one level deep."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    author_key: Mapped[str] = mapped_column(String(64), index=True)
+    # Pseudonymous display name fixed at posting time; never the identity.
+    author_name: Mapped[str] = mapped_column(String(40))
+    stance: Mapped[str | None] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    hidden: Mapped[bool] = mapped_column(default=False)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    hidden_at: Mapped[datetime | None]
+
+    item: Mapped[AgendaItem] = relationship()
+    replies: Mapped[list["Comment"]] = relationship(order_by="Comment.id")
+
+
+class CommentReport(db.Model):
+    """A resident's report of a comment for the district team to review."""
+
+    __tablename__ = "comment_reports"
+    __table_args__ = (UniqueConstraint("comment_id", "reporter_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    reporter_key: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    resolved: Mapped[bool] = mapped_column(default=False)
