@@ -7,6 +7,7 @@ from core.extensions import login_manager
 
 
 def init_app(app: Flask) -> None:
+    from auth import admin
     from auth import cli
     from auth import models  # noqa: F401  (tables for migrations)
     from auth import oidc
@@ -15,10 +16,11 @@ def init_app(app: Flask) -> None:
 
     login_manager.user_loader(services.load_user)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = lazy_gettext("Please sign in to vote.")
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
     login_manager.login_message_category = "info"
     oidc.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(admin.bp)
     cli.init_app(app)
     if app.config["DEV_IDP"]:
         from auth import devidp

@@ -51,6 +51,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_SIGNIN": os.environ.get("RATELIMIT_SIGNIN", "20 per minute"),
         "RATELIMIT_CAST": os.environ.get("RATELIMIT_CAST", "30 per minute"),
+        "RATELIMIT_COMMENT": os.environ.get("RATELIMIT_COMMENT", "10 per minute"),
         "DEV_IDP": dev_idp,
         "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", default_issuer).rstrip("/"),
         "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "open-forum"),

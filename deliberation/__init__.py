@@ -6,10 +6,13 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from deliberation import api
     from deliberation import discussion
+    from deliberation import forms
     from deliberation import manage
     from deliberation import models  # noqa: F401  (tables for migrations)
     from deliberation import views
 
+    app.jinja_env.globals["phase_label"] = forms.phase_label
+    app.jinja_env.globals["item_status_label"] = forms.item_status_label
     app.register_blueprint(views.bp)
     app.register_blueprint(discussion.bp)
     app.register_blueprint(manage.bp)

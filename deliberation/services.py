@@ -1,11 +1,23 @@
 """Forum queries used by the pages."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import abort
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from auth.models import User
+from core import audit
 from core import clock
+from core.errors import DomainError
 from core.extensions import db
+from core.i18n import krw
+from deliberation import rules
 from deliberation.models import AgendaItem
+from deliberation.models import District
 from deliberation.models import Field
 from deliberation.models import Forum
 from deliberation.phases import voting_state
@@ -65,3 +77,355 @@ def grouped_items(forum: Forum) -> list[tuple[Field | None, list[AgendaItem]]]:
     if loose:
         groups.append((None, loose))
     return groups
+
+
+# --- district team: forum management ---------------------------------------------------
+
+
+def _rule_message(error: rules.RuleError) -> str:
+    p = error.params
+    messages = {
+        "window_order": _("The voting window must end after it starts."),
+        "picks_range": _(
+            "Picks per ballot: the minimum must be at least 1 and not above the maximum."
+        ),
+        "envelope": _("The budget envelope must be a whole amount above zero."),
+        "cost_cap": _("The cost cap per ballot must be a whole amount above zero."),
+        "field_envelopes": _(
+            "The fields' envelopes add up to %(total)s, more than the forum's %(envelope)s.",
+            total=krw(p.get("total")),
+            envelope=krw(p.get("envelope")),
+        ),
+        "cost_positive": _("The cost must be a whole amount above zero."),
+        "cost_over_field": _(
+            "The cost %(cost)s is above the field's envelope of %(envelope)s.",
+            cost=krw(p.get("cost")),
+            envelope=krw(p.get("envelope")),
+        ),
+        "cost_over_envelope": _(
+            "The cost %(cost)s is above the forum's envelope of %(envelope)s.",
+            cost=krw(p.get("cost")),
+            envelope=krw(p.get("envelope")),
+        ),
+        "frozen": _("Voting has started: items and rules can no longer change."),
+        "published": _("A published forum can no longer change."),
+        "backwards": _("Ballots exist: the forum cannot go back to an earlier phase."),
+        "not_closed": _("Only a closed forum can be published."),
+        "not_voted": _("A forum closes only after voting."),
+        "too_few_items": _(
+            "Voting needs at least %(needed)d approved items (there are %(count)d).",
+            needed=p.get("needed", 0),
+            count=p.get("count", 0),
+        ),
+        "window_open": _("The voting window has not ended yet."),
+        "same_phase": _("The forum is already in that phase."),
+        "unknown_phase": _("Unknown phase."),
+    }
+    return messages.get(error.code, _("This change is not allowed."))
+
+
+def refuse(error: rules.RuleError) -> DomainError:
+    """The 4xx for a broken rule: 409 when the forum's state forbids it, 422 for bad values."""
+    state_codes = {"frozen", "published", "backwards", "not_closed", "not_voted", "window_open"}
+    status = 409 if error.code in state_codes else 422
+    return DomainError(_rule_message(error), status=status, code=error.code)
+
+
+def require_team(user: User, district_code: str) -> None:
+    """Only the district team of the forum's own district manages it."""
+    if not user.has_role("district_team", district_code):
+        raise DomainError(_("Only this district's team can do that."), status=403, code="forbidden")
+
+
+def has_ballots(forum: Forum) -> bool:
+    """Whether any ballot exists; answered by the voting feature, which owns ballots."""
+    check = current_app.extensions.get("forum_has_ballots")
+    return bool(check and check(forum.id))
+
+
+def team_forums(user: User) -> list[Forum]:
+    """Forums, drafts included, of the districts this user's team works for."""
+    codes = user.team_districts()
+    query = (
+        select(Forum)
+        .join(District)
+        .where(District.code.in_(codes))
+        .options(selectinload(Forum.district))
+        .order_by(Forum.voting_starts_at.desc(), Forum.id.desc())
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def team_districts(user: User) -> list[District]:
+    codes = user.team_districts()
+    return list(db.session.execute(select(District).where(District.code.in_(codes))).scalars())
+
+
+def managed_forum(user: User, forum_id: int) -> Forum:
+    """The forum with fields and items, drafts included, for its district team; else 403/404."""
+    query = (
+        select(Forum)
+        .where(Forum.id == forum_id)
+        .options(
+            selectinload(Forum.district),
+            selectinload(Forum.fields),
+            selectinload(Forum.items).selectinload(AgendaItem.field),
+        )
+    )
+    forum = db.session.execute(query).scalar_one_or_none()
+    if forum is None:
+        abort(404)
+    require_team(user, forum.district.code)
+    return forum
+
+
+@dataclass
+class ForumInput:
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    min_picks: int
+    max_picks: int
+    cost_cap: int | None
+    envelope: int
+
+
+def _snapshot(forum: Forum) -> dict:
+    return {
+        "title": forum.title,
+        "description": forum.description,
+        "phase": forum.phase,
+        "voting_starts_at": forum.voting_starts_at.isoformat(),
+        "voting_ends_at": forum.voting_ends_at.isoformat(),
+        "min_picks": forum.min_picks,
+        "max_picks": forum.max_picks,
+        "cost_cap": forum.cost_cap,
+        "envelope": forum.envelope,
+    }
+
+
+def _check(values: ForumInput, field_envelopes: dict) -> None:
+    settings = rules.Settings(
+        values.starts_at,
+        values.ends_at,
+        values.min_picks,
+        values.max_picks,
+        values.cost_cap,
+        values.envelope,
+    )
+    try:
+        rules.check_settings(settings, field_envelopes)
+    except rules.RuleError as error:
+        raise refuse(error) from None
+
+
+def _apply(forum: Forum, values: ForumInput) -> None:
+    forum.title = values.title
+    forum.description = values.description
+    forum.voting_starts_at = values.starts_at
+    forum.voting_ends_at = values.ends_at
+    forum.min_picks = values.min_picks
+    forum.max_picks = values.max_picks
+    forum.cost_cap = values.cost_cap
+    forum.envelope = values.envelope
+
+
+def _unique_slug() -> str:
+    base = "forum-" + clock.now().strftime("%Y%m%d%H%M%S")
+    slug, n = base, 1
+    while db.session.execute(select(Forum.id).filter_by(slug=slug)).first():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_forum(user: User, district_code: str, values: ForumInput) -> Forum:
+    require_team(user, district_code)
+    district = db.session.execute(
+        select(District).filter_by(code=district_code)
+    ).scalar_one_or_none()
+    if district is None:
+        raise DomainError(_("Unknown district code %(code)s.", code=district_code), status=404)
+    _check(values, {})
+    forum = Forum(district=district, slug=_unique_slug(), phase="draft", created_at=clock.now())
+    _apply(forum, values)
+    db.session.add(forum)
+    db.session.flush()
+    audit.record(user.actor, "forum.create", f"forum:{forum.id}", after=_snapshot(forum))
+    db.session.commit()
+    return forum
+
+
+def update_forum(user: User, forum_id: int, values: ForumInput) -> Forum:
+    forum = managed_forum(user, forum_id)
+    try:
+        rules.check_editable(forum.phase)
+    except rules.RuleError as error:
+        raise refuse(error) from None
+    _check(values, {f.name: f.envelope for f in forum.fields})
+    before = _snapshot(forum)
+    _apply(forum, values)
+    audit.record(
+        user.actor, "forum.update", f"forum:{forum.id}", before=before, after=_snapshot(forum)
+    )
+    db.session.commit()
+    return forum
+
+
+def _field_snapshot(field: Field) -> dict:
+    return {"name": field.name, "name_en": field.name_en, "envelope": field.envelope}
+
+
+def save_field(
+    user: User, forum_id: int, field_id: int | None, name: str, name_en: str, envelope: int | None
+) -> Field:
+    """Add a field or change one; its envelope keeps the fields' total within the forum's."""
+    forum = managed_forum(user, forum_id)
+    try:
+        rules.check_editable(forum.phase)
+    except rules.RuleError as error:
+        raise refuse(error) from None
+    field = None
+    if field_id is not None:
+        field = next((f for f in forum.fields if f.id == field_id), None)
+        if field is None:
+            abort(404)
+    if any(f.name == name and f is not field for f in forum.fields):
+        raise DomainError(_("A field named %(name)s exists already.", name=name), status=422)
+    envelopes = {f.name: f.envelope for f in forum.fields if f is not field}
+    envelopes[name] = envelope
+    values = ForumInput(
+        forum.title,
+        forum.description,
+        forum.voting_starts_at,
+        forum.voting_ends_at,
+        forum.min_picks,
+        forum.max_picks,
+        forum.cost_cap,
+        forum.envelope,
+    )
+    _check(values, envelopes)
+    if envelope is not None:
+        for item in forum.items:
+            if item.field is field and field is not None and item.cost > envelope:
+                raise refuse(
+                    rules.RuleError("cost_over_field", {"cost": item.cost, "envelope": envelope})
+                )
+    before = _field_snapshot(field) if field else None
+    if field is None:
+        field = Field(forum=forum, position=len(forum.fields))
+        db.session.add(field)
+    field.name, field.name_en, field.envelope = name, name_en, envelope
+    db.session.flush()
+    audit.record(
+        user.actor, "field.save", f"field:{field.id}", before=before, after=_field_snapshot(field)
+    )
+    db.session.commit()
+    return field
+
+
+@dataclass
+class ItemInput:
+    external_id: str
+    title: str
+    summary: str
+    proposer: str
+    cost: int
+    field_id: int | None
+    status: str
+
+
+def _item_snapshot(item: AgendaItem) -> dict:
+    return {
+        "external_id": item.external_id,
+        "title": item.title,
+        "summary": item.summary,
+        "proposer": item.proposer,
+        "cost": item.cost,
+        "field_id": item.field_id,
+        "status": item.status,
+    }
+
+
+def save_item(user: User, forum_id: int, item_id: int | None, values: ItemInput) -> AgendaItem:
+    """Add an agenda item or change one, while the forum is not frozen."""
+    forum = managed_forum(user, forum_id)
+    try:
+        rules.check_editable(forum.phase)
+    except rules.RuleError as error:
+        raise refuse(error) from None
+    item = None
+    if item_id is not None:
+        item = next((i for i in forum.items if i.id == item_id), None)
+        if item is None:
+            abort(404)
+    field = None
+    if values.field_id is not None:
+        field = next((f for f in forum.fields if f.id == values.field_id), None)
+        if field is None:
+            raise DomainError(_("Choose one of this forum's fields."), status=422)
+    if any(i.external_id == values.external_id and i is not item for i in forum.items):
+        raise DomainError(
+            _("Item number %(id)s is already used in this forum.", id=values.external_id),
+            status=422,
+        )
+    try:
+        rules.check_item_cost(values.cost, field.envelope if field else None, forum.envelope)
+    except rules.RuleError as error:
+        raise refuse(error) from None
+    before = _item_snapshot(item) if item else None
+    if item is None:
+        item = AgendaItem(forum=forum, position=len(forum.items))
+        db.session.add(item)
+    item.external_id = values.external_id
+    item.title = values.title
+    item.summary = values.summary
+    item.proposer = values.proposer
+    item.cost = values.cost
+    item.field = field
+    item.status = values.status
+    db.session.flush()
+    audit.record(
+        user.actor, "item.save", f"item:{item.id}", before=before, after=_item_snapshot(item)
+    )
+    db.session.commit()
+    return item
+
+
+def transition_check(forum: Forum, target: str) -> None:
+    """Raise the 4xx for a phase change the rules forbid."""
+    approved = sum(1 for item in forum.items if item.status == "approved")
+    try:
+        rules.check_transition(
+            forum.phase,
+            target,
+            has_ballots=has_ballots(forum),
+            now=clock.now(),
+            ends_at=forum.voting_ends_at,
+            approved_items=approved,
+            max_picks=forum.max_picks,
+        )
+    except rules.RuleError as error:
+        raise refuse(error) from None
+
+
+def change_phase(user: User, forum_id: int, target: str) -> Forum:
+    """Move the forum to another phase; publishing goes through the results service."""
+    forum = managed_forum(user, forum_id)
+    if target == "published":
+        raise DomainError(
+            _("Publish the result from the results page."), status=409, code="publish"
+        )
+    transition_check(forum, target)
+    before = forum.phase
+    forum.phase = target
+    audit.record(
+        user.actor,
+        "forum.phase",
+        f"forum:{forum.id}",
+        before={"phase": before},
+        after={"phase": target},
+    )
+    db.session.commit()
+    return forum

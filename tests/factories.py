@@ -88,3 +88,21 @@ def user(subject="alice", code="11560", birth_year=1980, issuer="http://test-idp
 
 def item_ids(made: Forum) -> list[str]:
     return [str(item.id) for item in sorted(made.items, key=lambda i: i.position)]
+
+
+def staff(subject: str, role: str, code: str = "", issuer: str = "http://test-idp") -> User:
+    """A signed-in staff member: a user with a role granted to their voter key."""
+    from auth.models import Role
+
+    made = user(subject, issuer=issuer)
+    db.session.add(
+        Role(
+            voter_key=made.voter_key,
+            role=role,
+            district_code=code if role == "district_team" else "",
+            granted_at=datetime.now(UTC),
+            granted_by="test",
+        )
+    )
+    db.session.commit()
+    return made

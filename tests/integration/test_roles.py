@@ -39,10 +39,10 @@ def test_a_signed_in_user_holds_the_granted_role(app):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["wizard", "someone"], "Unknown role"),
-        (["district_team", "someone"], "needs a district"),
-        (["district_team", "someone", "--district", "99999"], "Unknown district"),
-        (["operator", " "], "identifier"),
+        (["wizard", "someone"], "알 수 없는 역할"),
+        (["district_team", "someone"], "자치구가 필요"),
+        (["district_team", "someone", "--district", "99999"], "알 수 없는 자치구"),
+        (["operator", " "], "아이디"),
     ],
 )
 def test_bad_grants_are_refused_clearly(app, args, message):

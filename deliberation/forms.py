@@ -1,0 +1,112 @@
+"""Forms for district teams. Field-level checks only; the rules module checks the rest."""
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField
+from wtforms import IntegerField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+
+from core.forms import choices
+
+SEOUL = ZoneInfo("Asia/Seoul")
+WHOLE_KRW = _l("Enter a whole amount in won, without commas or decimals.")
+
+
+def to_utc(local):
+    """A naive datetime typed in Seoul time, as aware UTC."""
+    return local.replace(tzinfo=SEOUL).astimezone(UTC)
+
+
+def to_seoul(moment):
+    return moment.astimezone(SEOUL).replace(tzinfo=None)
+
+
+class ForumForm(FlaskForm):
+    district = SelectField(_l("District"), validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    voting_starts_at = DateTimeLocalField(
+        _l("Voting opens (KST)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    voting_ends_at = DateTimeLocalField(
+        _l("Voting closes (KST)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    min_picks = IntegerField(
+        _l("Minimum picks"), default=3, validators=[DataRequired(), NumberRange(1, 50)]
+    )
+    max_picks = IntegerField(
+        _l("Maximum picks"), default=3, validators=[DataRequired(), NumberRange(1, 50)]
+    )
+    cost_cap = IntegerField(
+        _l("Cost cap per ballot (optional)"),
+        validators=[Optional(), NumberRange(min=1, message=WHOLE_KRW)],
+    )
+    envelope = IntegerField(
+        _l("Budget envelope (KRW)"),
+        validators=[DataRequired(message=WHOLE_KRW), NumberRange(min=1, message=WHOLE_KRW)],
+    )
+
+
+class FieldForm(FlaskForm):
+    name = StringField(_l("Field name"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Field name in English"), validators=[Optional(), Length(max=200)])
+    envelope = IntegerField(
+        _l("Field envelope (optional, KRW)"),
+        validators=[Optional(), NumberRange(min=1, message=WHOLE_KRW)],
+    )
+
+
+PHASE_LABELS = {
+    "draft": _l("Draft"),
+    "deliberation": _l("Deliberation"),
+    "voting": _l("Voting"),
+    "closed": _l("Closed"),
+    "published": _l("Published"),
+}
+ITEM_STATUS_LABELS = {
+    "proposed": _l("Proposed"),
+    "approved": _l("Approved (on the ballot)"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+
+def phase_label(code: str) -> str:
+    return str(PHASE_LABELS.get(code, code))
+
+
+def item_status_label(code: str) -> str:
+    return str(ITEM_STATUS_LABELS.get(code, code))
+
+
+class ItemForm(FlaskForm):
+    external_id = StringField(_l("Item number"), validators=[DataRequired(), Length(max=64)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=5000)])
+    proposer = StringField(_l("Proposed by"), validators=[Optional(), Length(max=200)])
+    cost = IntegerField(
+        _l("Cost (KRW)"),
+        validators=[DataRequired(message=WHOLE_KRW), NumberRange(min=1, message=WHOLE_KRW)],
+    )
+    field_id = SelectField(_l("Field"), coerce=str, validators=[Optional()])
+    status = SelectField(
+        _l("Status"),
+        choices=choices(ITEM_STATUS_LABELS.items()),
+        default="approved",
+    )
+
+
+class PhaseForm(FlaskForm):
+    # Publishing happens on the results page, with the snapshot.
+    phase = SelectField(
+        _l("Phase"),
+        choices=choices((c, label) for c, label in PHASE_LABELS.items() if c != "published"),
+    )

@@ -1,0 +1,114 @@
+"""Forum rules for district teams, as pure functions: settings, items and phases.
+
+Each check returns nothing or raises ``RuleError(code, params)``; the service turns the
+code into a message. No Flask, no SQLAlchemy.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+
+PHASES = ("draft", "deliberation", "voting", "closed", "published")
+FROZEN = frozenset({"voting", "closed", "published"})
+
+
+@dataclass
+class RuleError(ValueError):
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.params}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    starts_at: datetime
+    ends_at: datetime
+    min_picks: int
+    max_picks: int
+    cost_cap: int | None
+    envelope: int
+
+
+def check_settings(settings: Settings, field_envelopes: Mapping[str, int | None]) -> None:
+    """A forum's settings are valid when:
+
+    - the voting window ends after it starts (``window_order``);
+    - 1 <= min_picks <= max_picks (``picks_range``);
+    - the envelope is a positive whole amount (``envelope``), and a cost cap, when set, too
+      (``cost_cap``);
+    - the fields' own envelopes, where set, are positive and add up to at most the forum
+      envelope (``field_envelopes``).
+    """
+    if settings.ends_at <= settings.starts_at:
+        raise RuleError("window_order")
+    if not 1 <= settings.min_picks <= settings.max_picks:
+        raise RuleError("picks_range", {"min": settings.min_picks, "max": settings.max_picks})
+    if settings.envelope <= 0:
+        raise RuleError("envelope")
+    if settings.cost_cap is not None and settings.cost_cap <= 0:
+        raise RuleError("cost_cap")
+    shares = [amount for amount in field_envelopes.values() if amount is not None]
+    if any(amount <= 0 for amount in shares):
+        raise RuleError("field_envelopes", {"total": sum(shares), "envelope": settings.envelope})
+    if sum(shares) > settings.envelope:
+        raise RuleError("field_envelopes", {"total": sum(shares), "envelope": settings.envelope})
+
+
+def check_item_cost(cost: int, field_envelope: int | None, envelope: int) -> None:
+    """An item costs a whole amount above zero, within its field's envelope and the forum's."""
+    if cost <= 0:
+        raise RuleError("cost_positive")
+    if field_envelope is not None and cost > field_envelope:
+        raise RuleError("cost_over_field", {"cost": cost, "envelope": field_envelope})
+    if cost > envelope:
+        raise RuleError("cost_over_envelope", {"cost": cost, "envelope": envelope})
+
+
+def check_editable(phase: str) -> None:
+    """Items and rules freeze once voting starts."""
+    if phase in FROZEN:
+        raise RuleError("frozen", {"phase": phase})
+
+
+def check_transition(
+    current: str,
+    target: str,
+    *,
+    has_ballots: bool,
+    now: datetime,
+    ends_at: datetime,
+    approved_items: int,
+    max_picks: int,
+) -> None:
+    """Phases move ``draft -> deliberation -> voting -> closed -> published``.
+
+    - Moving forward may skip deliberation (draft -> voting) but never skips closing:
+      publishing needs a closed forum (``not_closed``).
+    - Voting opens only with at least ``max_picks`` approved items (``too_few_items``).
+    - Voting closes only once its window has ended, so no ballot is cut off
+      (``window_open``).
+    - A published forum never changes again (``published``); no phase goes back once
+      a ballot exists (``backwards``).
+    """
+    if target not in PHASES:
+        raise RuleError("unknown_phase", {"phase": target})
+    if current == "published":
+        raise RuleError("published")
+    position, goal = PHASES.index(current), PHASES.index(target)
+    if goal == position:
+        raise RuleError("same_phase", {"phase": target})
+    if goal < position:
+        if has_ballots or current in ("closed",):
+            raise RuleError("backwards", {"phase": target})
+        return
+    if target == "published" and current != "closed":
+        raise RuleError("not_closed")
+    if target in ("closed", "published") and current in ("draft", "deliberation"):
+        raise RuleError("not_voted")
+    if target == "voting" and approved_items < max_picks:
+        raise RuleError("too_few_items", {"count": approved_items, "needed": max_picks})
+    if target == "closed" and now < ends_at:
+        raise RuleError("window_open")
