@@ -1,5 +1,208 @@
-"""Discussion pages: comments on agenda items, reports and the moderation queue."""
+"""Discussion pages: comments on agenda items, reports and the moderation queue.
+
+Thin views: parse the form, call one use case in ``deliberation.comments``, then render
+or redirect. The item page itself belongs to ``deliberation.views``; it reads the
+discussion through the ``discussion_for`` template global registered here.
+"""
 
 from flask import Blueprint
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+
+from auth.decorators import role_required
+from core.extensions import limiter
+from deliberation import comments
+from deliberation import services
 
 bp = Blueprint("discussion", __name__)
+
+
+# --- forms ----------------------------------------------------------------------------
+# The forms give CSRF protection and parsing; the use cases explain what is wrong.
+
+
+def _stance_choices() -> list[tuple[str, str]]:
+    return [
+        ("", _("No stance")),
+        ("support", _("Support")),
+        ("concern", _("Concern")),
+        ("suggestion", _("Suggestion")),
+    ]
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField()
+    stance = SelectField(validate_choice=False)
+    parent_id = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stance.choices = _stance_choices()
+
+
+class ReportForm(FlaskForm):
+    reason = StringField()
+
+
+class ModerationForm(FlaskForm):
+    reason = StringField()
+
+
+# --- template helpers -----------------------------------------------------------------
+
+
+@bp.app_template_global("discussion_for")
+def discussion_for(item):
+    user = current_user if current_user.is_authenticated else None
+    return comments.discussion_for(item, user)
+
+
+@bp.app_template_global("comment_form")
+def comment_form() -> CommentForm:
+    return CommentForm(formdata=None)
+
+
+@bp.app_template_global("stance_label")
+def stance_label(stance: str | None) -> str:
+    return dict(_stance_choices()).get(stance or "", "")
+
+
+bp.add_app_template_filter(comments.render_markdown, "markdown")
+
+
+# --- rate limits ----------------------------------------------------------------------
+
+
+def _comment_limit() -> str:
+    return current_app.config.get("RATELIMIT_COMMENT", "10 per minute")
+
+
+def _user_or_address() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return request.remote_addr or "unknown"
+
+
+def _parent_id(raw: str | None) -> int | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise comments.CommentRefused(
+            _("You can only reply to a comment on this item."), 400, "parent"
+        )
+    return int(raw)
+
+
+# --- residents ------------------------------------------------------------------------
+
+
+@bp.post("/forums/<int:forum_id>/items/<int:item_id>/comments")
+@login_required
+@limiter.limit(_comment_limit, key_func=_user_or_address)
+def post(forum_id: int, item_id: int):
+    form = CommentForm()
+    form.validate_on_submit()
+    try:
+        comment = comments.post_comment(
+            forum_id,
+            item_id,
+            current_user,
+            form.body.data,
+            form.stance.data,
+            _parent_id(form.parent_id.data),
+        )
+    except comments.CommentRefused as error:
+        item = services.get_item(forum_id, item_id)
+        page = render_template(
+            "deliberation/item.html",
+            item=item,
+            forum=item.forum,
+            state=services.state_of(item.forum),
+            posted_form=form,
+            comment_error=error.message,
+        )
+        return page, error.status
+    flash(_("Your comment has been posted."), "success")
+    return redirect(
+        url_for(
+            "deliberation.item",
+            forum_id=forum_id,
+            item_id=item_id,
+            _anchor=f"comment-{comment.id}",
+        )
+    )
+
+
+@bp.post("/comments/<int:comment_id>/report")
+@login_required
+@limiter.limit(_comment_limit, key_func=_user_or_address)
+def report(comment_id: int):
+    form = ReportForm()
+    form.validate_on_submit()
+    comment, new = comments.report_comment(comment_id, current_user, form.reason.data)
+    if new:
+        flash(_("Thank you. The district team will review this comment."), "success")
+    else:
+        flash(_("You have already reported this comment."), "info")
+    item = comment.item
+    return redirect(
+        url_for(
+            "deliberation.item",
+            forum_id=item.forum_id,
+            item_id=item.id,
+            _anchor=f"comment-{comment.id}",
+        )
+    )
+
+
+# --- district team --------------------------------------------------------------------
+
+
+@bp.get("/manage/moderation")
+@role_required("district_team")
+def moderation():
+    queue = comments.moderation_queue(current_user)
+    return render_template("deliberation/moderation.html", queue=queue, form=ModerationForm())
+
+
+@bp.post("/manage/moderation/comments/<int:comment_id>/hide")
+@role_required("district_team")
+def hide(comment_id: int):
+    form = ModerationForm()
+    form.validate_on_submit()
+    comments.hide_comment(comment_id, current_user, form.reason.data)
+    flash(_("The comment is hidden. The audit log keeps what it said."), "success")
+    return redirect(url_for("discussion.moderation"))
+
+
+@bp.post("/manage/moderation/comments/<int:comment_id>/restore")
+@role_required("district_team")
+def restore(comment_id: int):
+    form = ModerationForm()
+    form.validate_on_submit()
+    comments.restore_comment(comment_id, current_user, form.reason.data)
+    flash(_("The comment is shown again."), "success")
+    return redirect(url_for("discussion.moderation"))
+
+
+@bp.post("/manage/moderation/comments/<int:comment_id>/keep")
+@role_required("district_team")
+def keep(comment_id: int):
+    form = ModerationForm()
+    form.validate_on_submit()
+    comments.keep_comment(comment_id, current_user)
+    flash(_("The comment stays visible and its reports are closed."), "success")
+    return redirect(url_for("discussion.moderation"))

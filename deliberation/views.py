@@ -4,6 +4,7 @@ from flask import Blueprint
 from flask import render_template
 
 from core import clock
+from deliberation import comments
 from deliberation import services
 
 bp = Blueprint("deliberation", __name__)
@@ -23,6 +24,7 @@ def forum(forum_id: int):
         forum=forum,
         state=services.state_of(forum),
         groups=services.grouped_items(forum),
+        comment_counts=comments.counts_by_item(forum.id),
         now=clock.now(),
     )
 
