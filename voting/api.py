@@ -8,6 +8,7 @@ from core.api import document
 from core.api import error_response
 from core.errors import DomainError
 from core.extensions import limiter
+from voting import results
 from voting import services
 
 bp = Blueprint("voting_api", __name__, url_prefix="/api/v1")
@@ -15,7 +16,7 @@ bp = Blueprint("voting_api", __name__, url_prefix="/api/v1")
 
 @bp.get("/forums/<int:forum_id>/result")
 def result(forum_id: int):
-    _forum, outcome = services.public_result(forum_id)
+    _forum, outcome = results.public_result(forum_id)
     if outcome is None:
         raise DomainError(_("Results are not available yet"), status=409, code="not_closed")
     return outcome.as_json()

@@ -8,10 +8,11 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 from werkzeug.exceptions import NotFound
 
+from core.errors import DomainError
 from voting import demo
 from voting import imports
 from voting import pabulib
-from voting import services
+from voting import results
 
 
 @click.command("demo")
@@ -42,11 +43,11 @@ def import_pb_command(path):
 @forum_cli.command("result")
 @click.argument("forum_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--rule", type=click.Choice(["greedy"]), default="greedy", show_default=True)
+@click.option("--rule", type=click.Choice(results.RULE_NAMES), default="greedy", show_default=True)
 def result_command(forum_id, as_json, rule):
     """Rank and fund a forum's items and print the result."""
     try:
-        result = services.result_for_cli(forum_id)
+        result = results.result_for_cli(forum_id, rule)
     except NotFound:
         raise click.ClickException(f"no forum with id {forum_id}") from None
     data = result.as_json()
@@ -60,6 +61,55 @@ def result_command(forum_id, as_json, rule):
             f"{item['rank']:>4}  {item['id']:>8}  {item['votes']:>8}  {item['cost']:>14,}  "
             f"{mark:6}  {item['title'][:60]}"
         )
+
+
+@forum_cli.command("verify-snapshot")
+@click.argument("forum_id", type=int)
+def verify_snapshot_command(forum_id):
+    """Recompute a published result from the stored ballots; exit 1 if it differs."""
+    try:
+        check = results.verify_snapshot(forum_id)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    if check.matches:
+        click.echo(f"Snapshot matches: sha256 {check.stored}")
+        return
+    click.echo(
+        f"Snapshot DOES NOT match: stored {check.stored}, recomputed {check.recomputed}", err=True
+    )
+    raise SystemExit(1)
+
+
+@forum_cli.command("export-pb")
+@click.argument("forum_id", type=int)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the file here instead of printing it.",
+)
+def export_pb_command(forum_id, output):
+    """Export a published forum's counted ballots as a Pabulib .pb file.
+
+    Voter ids are fresh random pseudonyms for every export.
+    """
+    from voting import exports
+
+    try:
+        text = exports.ballots_pb(exports.published(forum_id, drafts_hidden=False))
+    except DomainError as error:
+        problems = {
+            "no_forum": f"no forum with id {forum_id}",
+            "not_published": f"forum {forum_id} has no published result; "
+            "only published forums can be exported",
+        }
+        raise click.ClickException(problems.get(error.code, error.message)) from None
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with open(output, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    click.echo(f"Wrote {output}", err=True)
 
 
 def init_app(app: Flask) -> None:

@@ -1,10 +1,19 @@
 """Forms for the ballot: CSRF protection and parsing; validity is the rules module's job."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import BooleanField
+from wtforms import IntegerField
+from wtforms import SelectField
 from wtforms import SelectMultipleField
 from wtforms import StringField
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
 from wtforms.widgets import CheckboxInput
 from wtforms.widgets import ListWidget
+
+from core.forms import choices
 
 
 class BallotForm(FlaskForm):
@@ -21,3 +30,28 @@ class ReceiptCheckForm(FlaskForm):
         csrf = False  # a read-only lookup sent with GET
 
     code = StringField()
+
+
+class PublishForm(FlaskForm):
+    rule = SelectField(
+        _l("Rule"),
+        choices=choices(
+            [("greedy", _l("Greedy by votes")), ("equal_shares", _l("Method of Equal Shares"))]
+        ),
+    )
+
+
+class AssistedBallotForm(FlaskForm):
+    id_number = StringField(_l("Resident's ID number"), validators=[DataRequired(), Length(max=40)])
+    birth_year = IntegerField(
+        _l("Birth year"), validators=[DataRequired(), NumberRange(1900, 2100)]
+    )
+    checked = BooleanField(
+        _l("I checked the resident's ID card and residence in this district in person."),
+        validators=[DataRequired(message=_l("Confirm that you checked the ID card."))],
+    )
+    picks = SelectMultipleField(
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )

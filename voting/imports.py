@@ -2,8 +2,8 @@
 
 from datetime import datetime
 from datetime import timedelta
-from datetime import UTC
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -19,11 +19,14 @@ from voting import bulk
 from voting import pabulib
 from voting import receipts
 
+SEOUL = ZoneInfo("Asia/Seoul")
+
 
 def _date(value: str | None) -> datetime | None:
+    """A META date as the start of that day in Seoul, where the forum's times are shown."""
     for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%Y %H:%M"):
         try:
-            return datetime.strptime((value or "").strip(), fmt).replace(tzinfo=UTC)
+            return datetime.strptime((value or "").strip(), fmt).replace(tzinfo=SEOUL)
         except ValueError:
             continue
     return None
@@ -60,7 +63,7 @@ def import_pb(path: str | Path) -> int:
     election = pabulib.load(path)
     meta = election.meta
     skip_misfits, min_votes = pabulib.funding_options(meta)
-    starts = _date(meta.get("date_begin")) or datetime(2000, 1, 1, tzinfo=UTC)
+    starts = _date(meta.get("date_begin")) or datetime(2000, 1, 1, tzinfo=SEOUL)
     ends = _date(meta.get("date_end"))
     ends = ends + timedelta(days=1) if ends and ends > starts else starts + timedelta(days=1)
     max_length = int(meta.get("max_length") or len(election.projects) or 1)

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import ForeignKey
 from sqlalchemy import String
+from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -43,3 +44,18 @@ class BallotChoice(db.Model):
     )
 
     ballot: Mapped[Ballot] = relationship(back_populates="choices")
+
+
+class ResultSnapshot(db.Model):
+    """The published result of a forum: immutable, one per forum, hashed."""
+
+    __tablename__ = "result_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), unique=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    # Canonical JSON (sorted keys, no spaces); sha256 is over exactly these bytes.
+    payload: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime]
+    published_by: Mapped[str] = mapped_column(String(120))

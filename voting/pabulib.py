@@ -107,9 +107,7 @@ def _columns(header: list[str], required: tuple[str, ...], section: str, line: i
         seen.add(name)
     missing = [name for name in required if name not in seen]
     if missing:
-        raise PbError(
-            f"{section} header lacks required column(s) {', '.join(missing)}", line
-        )
+        raise PbError(f"{section} header lacks required column(s) {', '.join(missing)}", line)
     return names
 
 
@@ -203,20 +201,12 @@ def loads(text: str) -> PbElection:
                 i_name = p_index.get("name")
                 i_votes = p_index.get("votes")
                 i_category = p_index.get("category", p_index.get("categories"))
-                p_extra = [
-                    (i, name)
-                    for i, name in enumerate(names)
-                    if name not in PROJECT_COLUMNS
-                ]
+                p_extra = [(i, name) for i, name in enumerate(names) if name not in PROJECT_COLUMNS]
             else:
                 names = _columns(row, VOTER_COLUMNS, section, line)
                 v_index = {name: i for i, name in enumerate(names)}
                 i_voter, i_vote = v_index["voter_id"], v_index["vote"]
-                v_extra = [
-                    (i, name)
-                    for i, name in enumerate(names)
-                    if name not in VOTER_COLUMNS
-                ]
+                v_extra = [(i, name) for i, name in enumerate(names) if name not in VOTER_COLUMNS]
                 project_ids = set(projects)
                 in_votes = True
             width = len(names)
@@ -236,9 +226,7 @@ def loads(text: str) -> PbElection:
                 if not pick:
                     continue
                 if pick not in projects:
-                    raise PbError(
-                        f"voter {voter_id!r} votes for unknown project {pick!r}", line
-                    )
+                    raise PbError(f"voter {voter_id!r} votes for unknown project {pick!r}", line)
                 picks.append(pick)
             if len(set(picks)) != len(picks):
                 picks = list(dict.fromkeys(picks))

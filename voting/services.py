@@ -4,28 +4,28 @@ Each use case runs its queries here and commits at most once.
 """
 
 from dataclasses import dataclass
+from dataclasses import field
 
-from flask import abort
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from auth.models import User
+from auth.services import voter_key_for
+from core import audit
 from core import clock
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import localized
+from deliberation import comments
 from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from deliberation.phases import CLOSED
-from deliberation.phases import results_visible
 from deliberation.phases import UPCOMING
 from voting import receipts
 from voting import rules
-from voting import tally
 from voting.models import Ballot
 from voting.models import BallotChoice
 
@@ -72,6 +72,7 @@ class BallotView:
     state: str
     eligible: bool
     existing: Ballot | None
+    comment_counts: dict[int, int] = field(default_factory=dict)
 
 
 def _existing_ballot(forum_id: int, voter_key: str) -> Ballot | None:
@@ -86,6 +87,7 @@ def ballot_view(forum_id: int, user: User) -> BallotView:
         state=forums.state_of(forum),
         eligible=rules.is_eligible(forum.district.code, user.district_code),
         existing=_existing_ballot(forum.id, user.voter_key),
+        comment_counts=comments.counts_by_item(forum.id),
     )
 
 
@@ -142,25 +144,33 @@ def cast(forum_id: int, user: User, picks: list[str], channel: str = "online") -
     view = ballot_view(forum_id, user)
     _require_can_vote(view)
     items = _validate(view.forum, picks)
+    return _store(view.forum, user.voter_key, items, channel, user.birth_year).receipt_code
+
+
+def _store(forum: Forum, voter_key: str, items, channel: str, birth_year, audit_entry=None):
+    """Insert the ballot and its choices and commit; a duplicate becomes AlreadyVoted."""
     ballot = Ballot(
-        forum_id=view.forum.id,
-        voter_key=user.voter_key,
+        forum_id=forum.id,
+        voter_key=voter_key,
         receipt_code=receipts.new_code(),
         channel=channel,
         cast_at=clock.now(),
-        birth_year=user.birth_year,
+        birth_year=birth_year,
         choices=[BallotChoice(item_id=item.id) for item in items],
     )
     db.session.add(ballot)
+    if audit_entry is not None:
+        db.session.flush()
+        audit_entry(ballot)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        existing = _existing_ballot(view.forum.id, user.voter_key)
+        existing = _existing_ballot(forum.id, voter_key)
         if existing is None:
             raise
         raise AlreadyVoted(existing.receipt_code) from None
-    return ballot.receipt_code
+    return ballot
 
 
 def my_ballot(forum_id: int, user: User) -> tuple[Forum, Ballot | None, list[AgendaItem]]:
@@ -197,105 +207,48 @@ def check_receipt(text: str) -> ReceiptStatus:
     return ReceiptStatus(code=code, found=True, counted=True, forum=forum, cast_at=ballot.cast_at)
 
 
-# --- results -------------------------------------------------------------------------
+def forum_has_ballots(forum_id: int) -> bool:
+    query = select(Ballot.id).where(Ballot.forum_id == forum_id).limit(1)
+    return db.session.execute(query).first() is not None
 
 
-@dataclass
-class ResultRow:
-    row: tally.Row
-    item: AgendaItem
+# --- assisted ballots (support points) -------------------------------------------------
 
 
-@dataclass
-class Result:
-    forum: Forum
-    ballots: int
-    funding: tally.Funding
-    rows: list[ResultRow]
-    rule: str = "greedy"
-
-    @property
-    def funded_rows(self) -> list[ResultRow]:
-        return [r for r in self.rows if r.row.funded]
-
-    def as_json(self) -> dict:
-        return {
-            "forum": self.forum.id,
-            "envelope": self.forum.envelope,
-            "rule": self.rule,
-            "ballots": self.ballots,
-            "items": [
-                {
-                    "rank": r.row.rank,
-                    "id": r.item.external_id,
-                    "title": r.item.title,
-                    "cost": r.item.cost,
-                    "votes": r.row.votes,
-                    "funded": r.row.funded,
-                }
-                for r in self.rows
-            ],
-        }
+def normalize_id_number(text: str) -> str:
+    """An ID number as typed at a support point, without spaces or dashes."""
+    return "".join(ch for ch in (text or "") if ch.isalnum()).upper()
 
 
-def vote_counts(forum_id: int) -> tuple[int, dict[int, int]]:
-    """Ballots cast in a forum and votes per item id, counted by the database."""
-    ballots = db.session.execute(
-        select(func.count()).select_from(Ballot).where(Ballot.forum_id == forum_id)
-    ).scalar_one()
-    query = (
-        select(BallotChoice.item_id, func.count())
-        .join(Ballot, Ballot.id == BallotChoice.ballot_id)
-        .where(Ballot.forum_id == forum_id)
-        .group_by(BallotChoice.item_id)
-    )
-    return ballots, dict(db.session.execute(query).all())
+def cast_assisted(
+    forum_id: int, staff: User, id_number: str, birth_year: int, picks: list[str]
+) -> str:
+    """A district-team member enters the ballot of a resident checked in person.
 
-
-def compute_result(forum: Forum) -> Result:
-    """Rank the forum's items by votes and fund them in rank order (greedy rule)."""
-    ballots, counts = vote_counts(forum.id)
-    on_ballot = [item for item in forum.items if item.status == "approved"]
-    by_external = {item.external_id: item for item in on_ballot}
-    tally_items = [
-        tally.Item(
-            id=item.external_id, cost=item.cost, field=item.field.name if item.field else None
+    The resident's voter key is derived exactly as at sign-in, from the identity
+    provider's subject, which for a person is their ID number; so one ballot per person
+    holds across the online and assisted channels. The audit log records who entered
+    which ballot, never its picks.
+    """
+    forum = forums.managed_forum(staff, forum_id)
+    subject = normalize_id_number(id_number)
+    if len(subject) < 6:
+        raise BallotRefused(
+            _("Enter the resident's ID number as shown on the ID card."), code="id_number"
         )
-        for item in on_ballot
-    ]
-    ranked = tally.rank(
-        {item.external_id: counts.get(item.id, 0) for item in on_ballot}, tally_items
+    key = voter_key_for(current_app.config["OIDC_ISSUER"], subject)
+    view = BallotView(
+        forum=forum,
+        state=forums.state_of(forum),
+        eligible=True,  # residence was checked in person with the ID card
+        existing=_existing_ballot(forum.id, key),
     )
-    field_envelopes = {f.name: f.envelope for f in forum.fields if f.envelope is not None}
-    funding = tally.fund_greedy(
-        ranked,
-        forum.envelope,
-        field_envelopes=field_envelopes,
-        skip_misfits=forum.skip_misfits,
-        min_votes=forum.min_votes,
-    )
-    rows = [ResultRow(row=row, item=by_external[row.item.id]) for row in funding.rows]
-    return Result(forum=forum, ballots=ballots, funding=funding, rows=rows)
+    _require_can_vote(view)
+    items = _validate(forum, picks)
 
-
-def public_result(forum_id: int) -> tuple[Forum, Result | None]:
-    """The forum and its result once voting has closed (None while ballots can be cast)."""
-    forum = forums.get_forum(forum_id)
-    if not results_visible(forum.phase, forums.window_of(forum), clock.now()):
-        return forum, None
-    return forum, compute_result(forum)
-
-
-def result_for_cli(forum_id: int) -> Result:
-    """The result for operators at the command line, whatever the phase."""
-    query = (
-        select(Forum)
-        .where(Forum.id == forum_id)
-        .options(
-            selectinload(Forum.items).selectinload(AgendaItem.field), selectinload(Forum.fields)
+    def record(ballot: Ballot) -> None:
+        audit.record(
+            staff.actor, "ballot.assisted", f"ballot:{ballot.id}", after={"forum": forum.id}
         )
-    )
-    forum = db.session.execute(query).scalar_one_or_none()
-    if forum is None:
-        abort(404)
-    return compute_result(forum)
+
+    return _store(forum, key, items, "assisted", birth_year, audit_entry=record).receipt_code

@@ -14,6 +14,7 @@ from flask_login import login_required
 from core.errors import DomainError
 from core.extensions import limiter
 from voting import receipts
+from voting import results as outcomes
 from voting import services
 from voting.forms import BallotForm
 from voting.forms import ReceiptCheckForm
@@ -123,7 +124,7 @@ def receipt_check():
 
 @bp.get("/forums/<int:forum_id>/results")
 def results(forum_id: int):
-    forum, result = services.public_result(forum_id)
+    forum, result = outcomes.public_result(forum_id)
     if result is None:
         return render_template("voting/results_pending.html", forum=forum)
     return render_template("voting/results.html", result=result, forum=forum)

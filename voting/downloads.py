@@ -1,0 +1,81 @@
+"""Public open-data downloads of a published forum. Thin: load, build, send.
+
+Each route answers 404 for an unknown or draft forum and 409 for a forum whose result
+is not published; the files themselves are described in :mod:`voting.exports`.
+"""
+
+from flask import Blueprint
+from flask import Response
+
+from core.extensions import limiter
+from voting import exports
+
+bp = Blueprint("downloads", __name__)
+
+# Building the ballots file reads every counted ballot; keep repeated downloads cheap.
+HEAVY_LIMIT = "30 per minute"
+
+
+def _send(body: bytes | str, mimetype: str, name: str, headers: dict | None = None) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers.update(headers or {})
+    return response
+
+
+@bp.get("/forums/<int:forum_id>/results.csv")
+def results_csv(forum_id: int):
+    record = exports.published(forum_id)
+    return _send(
+        exports.result_csv(record),
+        "text/csv",
+        exports.filename(forum_id, "csv"),
+        {"X-Snapshot-SHA256": exports.snapshot_sha256(record)},
+    )
+
+
+@bp.get("/forums/<int:forum_id>/snapshot.json")
+def snapshot_json(forum_id: int):
+    record = exports.published(forum_id)
+    sha = exports.snapshot_sha256(record)
+    return _send(
+        exports.snapshot_json(record),
+        "application/json",
+        exports.filename(forum_id, "json"),
+        {"X-Content-SHA256": sha, "ETag": f'"{sha}"'},
+    )
+
+
+@bp.get("/forums/<int:forum_id>/snapshot.json.sha256")
+def snapshot_sha256(forum_id: int):
+    record = exports.published(forum_id)
+    return _send(
+        exports.sha256_line(record),
+        "text/plain",
+        exports.filename(forum_id, "sha256"),
+    )
+
+
+@bp.get("/forums/<int:forum_id>/ballots.pb")
+@limiter.limit(HEAVY_LIMIT)
+def ballots_pb(forum_id: int):
+    record = exports.published(forum_id)
+    return _send(
+        exports.ballots_pb(record),
+        "text/plain",
+        exports.filename(forum_id, "pb"),
+        {"Cache-Control": "no-store", "X-Snapshot-SHA256": exports.snapshot_sha256(record)},
+    )
+
+
+@bp.get("/forums/<int:forum_id>/open-data.zip")
+@limiter.limit(HEAVY_LIMIT)
+def open_data_zip(forum_id: int):
+    record = exports.published(forum_id)
+    return _send(
+        exports.open_data_zip(record),
+        "application/zip",
+        exports.filename(forum_id, "zip"),
+        {"Cache-Control": "no-store", "X-Snapshot-SHA256": exports.snapshot_sha256(record)},
+    )

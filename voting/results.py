@@ -1,0 +1,372 @@
+"""Results: counting from the database, the rule registry, snapshots and publication."""
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from auth.models import User
+from core import audit
+from core import clock
+from core.audit import canonical
+from core.errors import DomainError
+from core.extensions import db
+from deliberation import services as forums
+from deliberation.models import AgendaItem
+from deliberation.models import Forum
+from deliberation.phases import results_visible
+from voting import tally
+from voting import turnout
+from voting.models import Ballot
+from voting.models import BallotChoice
+from voting.models import ResultSnapshot
+
+RULE_NAMES = ("greedy", "equal_shares")
+
+
+@dataclass
+class ResultRow:
+    row: tally.Row
+    item: AgendaItem
+
+
+@dataclass
+class Result:
+    forum: Forum
+    ballots: int
+    funding: tally.Funding
+    rows: list[ResultRow]
+    rule: str = "greedy"
+
+    @property
+    def funded_rows(self) -> list[ResultRow]:
+        return [r for r in self.rows if r.row.funded]
+
+    def as_json(self) -> dict:
+        return {
+            "forum": self.forum.id,
+            "envelope": self.forum.envelope,
+            "rule": self.rule,
+            "ballots": self.ballots,
+            "items": [
+                {
+                    "rank": r.row.rank,
+                    "id": r.item.external_id,
+                    "title": r.item.title,
+                    "cost": r.item.cost,
+                    "votes": r.row.votes,
+                    "funded": r.row.funded,
+                }
+                for r in self.rows
+            ],
+        }
+
+
+def vote_counts(forum_id: int) -> tuple[int, dict[int, int]]:
+    """Ballots cast in a forum and votes per item id, counted by the database."""
+    ballots = db.session.execute(
+        select(func.count()).select_from(Ballot).where(Ballot.forum_id == forum_id)
+    ).scalar_one()
+    query = (
+        select(BallotChoice.item_id, func.count())
+        .join(Ballot, Ballot.id == BallotChoice.ballot_id)
+        .where(Ballot.forum_id == forum_id)
+        .group_by(BallotChoice.item_id)
+    )
+    return ballots, dict(db.session.execute(query).all())
+
+
+def approval_profile(forum_id: int, external: dict[int, str]) -> Counter:
+    """Identical ballots grouped: approval set (external ids) -> number of ballots."""
+    query = (
+        select(BallotChoice.ballot_id, BallotChoice.item_id)
+        .join(Ballot, Ballot.id == BallotChoice.ballot_id)
+        .where(Ballot.forum_id == forum_id)
+        .order_by(BallotChoice.ballot_id)
+    )
+    sets: dict[int, list[str]] = {}
+    for ballot_id, item_id in db.session.execute(query):
+        sets.setdefault(ballot_id, []).append(external[item_id])
+    return Counter(frozenset(picks) for picks in sets.values())
+
+
+def _greedy(forum: Forum, items, counts, ballots_profile) -> tally.Funding:
+    ranked = tally.rank(counts, items)
+    return tally.fund_greedy(
+        ranked,
+        forum.envelope,
+        field_envelopes={f.name: f.envelope for f in forum.fields if f.envelope is not None},
+        skip_misfits=forum.skip_misfits,
+        min_votes=forum.min_votes,
+    )
+
+
+def _equal_shares(forum: Forum, items, counts, ballots_profile) -> tally.Funding:
+    return tally.equal_shares(ballots_profile(), items, forum.envelope)
+
+
+RULES = {"greedy": _greedy, "equal_shares": _equal_shares}
+
+
+def compute_result(forum: Forum, rule: str = "greedy") -> Result:
+    """Rank the forum's approved items by votes and fund them by the named rule."""
+    if rule not in RULES:
+        raise DomainError(_("Unknown rule %(rule)s.", rule=rule), status=422, code="unknown_rule")
+    ballots, counts = vote_counts(forum.id)
+    on_ballot = [item for item in forum.items if item.status == "approved"]
+    by_external = {item.external_id: item for item in on_ballot}
+    items = [
+        tally.Item(id=i.external_id, cost=i.cost, field=i.field.name if i.field else None)
+        for i in on_ballot
+    ]
+    votes = {i.external_id: counts.get(i.id, 0) for i in on_ballot}
+    external = {i.id: i.external_id for i in on_ballot}
+    funding = RULES[rule](forum, items, votes, lambda: approval_profile(forum.id, external))
+    rows = [ResultRow(row=row, item=by_external[row.item.id]) for row in funding.rows]
+    return Result(forum=forum, ballots=ballots, funding=funding, rows=rows, rule=rule)
+
+
+def _forum_with_items(forum_id: int) -> Forum:
+    query = (
+        select(Forum)
+        .where(Forum.id == forum_id)
+        .options(
+            selectinload(Forum.district),
+            selectinload(Forum.items).selectinload(AgendaItem.field),
+            selectinload(Forum.fields),
+        )
+    )
+    forum = db.session.execute(query).scalar_one_or_none()
+    if forum is None:
+        abort(404)
+    return forum
+
+
+def result_for_cli(forum_id: int, rule: str = "greedy") -> Result:
+    """The result for operators at the command line, whatever the phase."""
+    return compute_result(_forum_with_items(forum_id), rule)
+
+
+# --- statistics ----------------------------------------------------------------------
+
+
+def channel_counts(forum_id: int) -> dict[str, int]:
+    query = (
+        select(Ballot.channel, func.count())
+        .where(Ballot.forum_id == forum_id)
+        .group_by(Ballot.channel)
+        .order_by(Ballot.channel)
+    )
+    return dict(db.session.execute(query).all())
+
+
+def age_bands(forum: Forum) -> dict[str, int]:
+    query = (
+        select(Ballot.birth_year, func.count())
+        .where(Ballot.forum_id == forum.id)
+        .group_by(Ballot.birth_year)
+    )
+    per_year = dict(db.session.execute(query).all())
+    return turnout.by_age_band(per_year, forum.voting_starts_at.year)
+
+
+# --- snapshots ----------------------------------------------------------------------
+
+
+def snapshot_payload(result: Result) -> dict:
+    """Everything the published record states, in canonical, reproducible form."""
+    forum = result.forum
+    funding = result.funding
+    return {
+        "forum": {
+            "id": forum.id,
+            "title": forum.title,
+            "district": forum.district.code,
+            "envelope": forum.envelope,
+            "field_envelopes": {f.name: f.envelope for f in forum.fields if f.envelope is not None},
+            "voting_starts_at": forum.voting_starts_at.isoformat(),
+            "voting_ends_at": forum.voting_ends_at.isoformat(),
+            "min_picks": forum.min_picks,
+            "max_picks": forum.max_picks,
+            "cost_cap": forum.cost_cap,
+            "skip_misfits": forum.skip_misfits,
+            "min_votes": forum.min_votes,
+        },
+        "rule": result.rule,
+        "tie_break": tally.TIE_BREAK,
+        "ballots_counted": result.ballots,
+        "ballots_excluded": 0,
+        "counts": {r.item.external_id: r.row.votes for r in result.rows},
+        "items": [
+            {
+                "rank": r.row.rank,
+                "id": r.item.external_id,
+                "title": r.item.title,
+                "field": r.item.field.name if r.item.field else None,
+                "cost": r.item.cost,
+                "votes": r.row.votes,
+                "funded": r.row.funded,
+                "reason": r.row.reason,
+            }
+            for r in result.rows
+        ],
+        "funded": [r.item.external_id for r in result.funded_rows],
+        "spent": funding.spent,
+        "cut_rank": funding.cut_rank,
+        "channels": channel_counts(forum.id),
+        "age_bands": age_bands(forum),
+    }
+
+
+def digest(payload: dict) -> str:
+    return hashlib.sha256(canonical(payload).encode()).hexdigest()
+
+
+def preview(staff: User, forum_id: int, rule: str) -> "ResultView":
+    """The district team's view of the result under a rule, before or after publishing."""
+    forum = forums.managed_forum(staff, forum_id)
+    if forum.phase not in ("closed", "published"):
+        raise DomainError(
+            _("Close the forum before previewing its result."), status=409, code="not_closed"
+        )
+    snapshot = snapshot_of(forum.id)
+    if snapshot is not None:
+        return view_of(json.loads(snapshot.payload), forum, snapshot)
+    return view_of(snapshot_payload(compute_result(forum, rule)), forum, None)
+
+
+def snapshot_of(forum_id: int) -> ResultSnapshot | None:
+    return db.session.execute(
+        select(ResultSnapshot).filter_by(forum_id=forum_id)
+    ).scalar_one_or_none()
+
+
+def publish(staff: User, forum_id: int, rule: str) -> ResultSnapshot:
+    """Publish the result under the chosen rule: an immutable snapshot and its SHA-256."""
+    forum = forums.managed_forum(staff, forum_id)
+    forums.transition_check(forum, "published")
+    result = compute_result(forum, rule)
+    payload = snapshot_payload(result)
+    snapshot = ResultSnapshot(
+        forum_id=forum.id,
+        rule=rule,
+        payload=canonical(payload),
+        sha256=digest(payload),
+        published_at=clock.now(),
+        published_by=staff.actor,
+    )
+    db.session.add(snapshot)
+    forum.phase = "published"
+    audit.record(
+        staff.actor,
+        "forum.publish",
+        f"forum:{forum.id}",
+        before={"phase": "closed"},
+        after={"phase": "published", "rule": rule, "sha256": snapshot.sha256},
+    )
+    db.session.commit()
+    return snapshot
+
+
+@dataclass
+class SnapshotCheck:
+    matches: bool
+    stored: str
+    recomputed: str
+
+
+def verify_snapshot(forum_id: int) -> SnapshotCheck:
+    """Recompute the published payload from the stored ballots and compare digests."""
+    snapshot = snapshot_of(forum_id)
+    if snapshot is None:
+        raise DomainError(_("This forum has no published result."), status=404, code="no_snapshot")
+    forum = _forum_with_items(forum_id)
+    recomputed = digest(snapshot_payload(compute_result(forum, snapshot.rule)))
+    stored_ok = hashlib.sha256(snapshot.payload.encode()).hexdigest() == snapshot.sha256
+    return SnapshotCheck(stored_ok and recomputed == snapshot.sha256, snapshot.sha256, recomputed)
+
+
+@dataclass
+class ResultView:
+    """What a results page shows, from a live computation or a published snapshot."""
+
+    forum: Forum
+    rule: str
+    ballots: int
+    spent: int
+    cut_rank: int | None
+    rows: list[dict]
+    fields: list[dict]
+    channels: dict[str, int]
+    age_bands: dict[str, int]
+    snapshot: ResultSnapshot | None = None
+
+    @property
+    def funded_count(self) -> int:
+        return sum(1 for row in self.rows if row["funded"])
+
+    @property
+    def top_votes(self) -> int:
+        return max((row["votes"] for row in self.rows), default=0)
+
+    def as_json(self) -> dict:
+        """The public JSON shape, the same as ``forum result --json``."""
+        keys = ("rank", "id", "title", "cost", "votes", "funded")
+        return {
+            "forum": self.forum.id,
+            "envelope": self.forum.envelope,
+            "rule": self.rule,
+            "ballots": self.ballots,
+            "items": [{key: row[key] for key in keys} for row in self.rows],
+        }
+
+
+def _field_rows(forum: Forum, rows: list[dict]) -> list[dict]:
+    """Envelope use per field: funded cost against the field's envelope, when it has one."""
+    return [
+        {
+            "name": field.name,
+            "name_en": field.name_en,
+            "envelope": field.envelope,
+            "spent": sum(r["cost"] for r in rows if r["funded"] and r["field"] == field.name),
+        }
+        for field in forum.fields
+    ]
+
+
+def view_of(payload: dict, forum: Forum, snapshot: ResultSnapshot | None) -> ResultView:
+    names_en = {f.name: f.name_en for f in forum.fields}
+    rows = [dict(item, field_en=names_en.get(item["field"]) or "") for item in payload["items"]]
+    return ResultView(
+        forum=forum,
+        rule=payload["rule"],
+        ballots=payload["ballots_counted"],
+        spent=payload["spent"],
+        cut_rank=payload["cut_rank"],
+        rows=rows,
+        fields=_field_rows(forum, rows),
+        channels=payload["channels"],
+        age_bands=payload["age_bands"],
+        snapshot=snapshot,
+    )
+
+
+def public_result(forum_id: int) -> tuple[Forum, ResultView | None]:
+    """The forum and its result once voting has closed (None while ballots can be cast).
+
+    A published forum shows its snapshot, exactly as published; a closed one the
+    greedy result computed now.
+    """
+    forum = forums.get_forum(forum_id)
+    if not results_visible(forum.phase, forums.window_of(forum), clock.now()):
+        return forum, None
+    snapshot = snapshot_of(forum.id)
+    if snapshot is not None:
+        return forum, view_of(json.loads(snapshot.payload), forum, snapshot)
+    return forum, view_of(snapshot_payload(compute_result(forum)), forum, None)

@@ -1,0 +1,82 @@
+"""District-team pages for voting: assisted ballots, result preview and publication."""
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from auth.decorators import role_required
+from core.errors import DomainError
+from deliberation import services as forums
+from voting import receipts
+from voting import results
+from voting import services
+from voting.forms import AssistedBallotForm
+from voting.forms import PublishForm
+
+bp = Blueprint("publication", __name__, url_prefix="/manage/forums/<int:forum_id>")
+team_only = role_required("district_team")
+
+
+@bp.get("/results")
+@team_only
+def preview(forum_id: int):
+    rule = request.args.get("rule", "greedy")
+    if rule not in results.RULE_NAMES:
+        rule = "greedy"
+    view = results.preview(current_user, forum_id, rule)
+    form = PublishForm(rule=rule, formdata=None)
+    return render_template(
+        "voting/manage_results.html", result=view, forum=view.forum, form=form, rule=rule
+    )
+
+
+@bp.post("/publish")
+@team_only
+def publish(forum_id: int):
+    form = PublishForm()
+    if not form.validate_on_submit():
+        raise DomainError(_("Choose a rule to publish with."), code="rule")
+    snapshot = results.publish(current_user, forum_id, form.rule.data)
+    flash(_("Result published. SHA-256 %(hash)s", hash=snapshot.sha256[:16] + "…"), "success")
+    return redirect(url_for("voting.results", forum_id=forum_id))
+
+
+def _assisted_page(forum_id: int, form, error=None, status=200, code=None):
+    forum = forums.managed_forum(current_user, forum_id)
+    return (
+        render_template(
+            "voting/assisted.html",
+            forum=forum,
+            form=form,
+            state=forums.state_of(forum),
+            error=error,
+            code=receipts.display(code) if code else None,
+        ),
+        status,
+    )
+
+
+@bp.route("/assisted", methods=["GET", "POST"])
+@team_only
+def assisted(forum_id: int):
+    form = AssistedBallotForm()
+    if not form.is_submitted():
+        return _assisted_page(forum_id, form)
+    if not form.validate():
+        return _assisted_page(forum_id, form, _("Check the highlighted fields."), 400)
+    try:
+        code = services.cast_assisted(
+            forum_id, current_user, form.id_number.data, form.birth_year.data, form.picks.data or []
+        )
+    except services.AlreadyVoted:
+        message = _("This resident has already voted in this forum (online or at a support point).")
+        return _assisted_page(forum_id, AssistedBallotForm(formdata=None), message, 409)
+    except services.BallotRefused as error:
+        return _assisted_page(forum_id, form, error.message, error.status)
+    flash(_("The resident's ballot is cast. Give them the receipt code."), "success")
+    return _assisted_page(forum_id, AssistedBallotForm(formdata=None), code=code)
