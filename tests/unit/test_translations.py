@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+from babel.messages.extract import DEFAULT_KEYWORDS
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -19,7 +20,8 @@ def source_messages() -> set:
         parts = Path(path).relative_to(ROOT).parts
         return not any(part in SKIP or part.startswith(".") for part in parts)
 
-    found = extract_from_dir(str(ROOT), method_map, directory_filter=keep)
+    keywords = dict(DEFAULT_KEYWORDS, _l=None)
+    found = extract_from_dir(str(ROOT), method_map, keywords=keywords, directory_filter=keep)
     return {message for _, _, message, *_ in found if message}
 
 
