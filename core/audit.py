@@ -133,3 +133,9 @@ def verify() -> Verification:
     if head is not None and (head.seq != count or head.last_hash != prev):
         return Verification(False, count, count, "entries after it were removed")
     return Verification(True, count)
+
+
+def latest(limit: int = 200) -> list[AuditEntry]:
+    """The most recent entries, newest first."""
+    query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+    return list(db.session.execute(query).scalars())

@@ -9,12 +9,14 @@ def init_app(app: Flask) -> None:
     from voting import downloads
     from voting import labels
     from voting import models  # noqa: F401  (tables for migrations)
+    from voting import operator
     from voting import services
     from voting import staff
     from voting import views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(operator.bp)
     app.register_blueprint(downloads.bp)
     api.init_app(app)
     cli.init_app(app)

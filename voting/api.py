@@ -31,6 +31,7 @@ def receipt(code: str):
         "counted": status.counted,
         "forum": status.forum.id if status.forum else None,
         "cast_at": status.cast_at.isoformat() if status.cast_at else None,
+        "excluded_reason": status.excluded_reason,
     }
 
 
@@ -67,6 +68,7 @@ RECEIPT = {
         "counted": {"type": "boolean"},
         "forum": {"type": "integer", "nullable": True},
         "cast_at": {"type": "string", "format": "date-time", "nullable": True},
+        "excluded_reason": {"type": "string", "nullable": True},
     },
 }
 PATHS = {

@@ -112,6 +112,45 @@ def export_pb_command(forum_id, output):
     click.echo(f"Wrote {output}", err=True)
 
 
+anomalies_cli = AppGroup("anomalies", help="Bloc-voting detection.")
+
+
+@anomalies_cli.command("scan")
+@click.argument("forum_id", type=int)
+def scan_command(forum_id):
+    """Scan a forum's ballots and update its flags (safe to run every few minutes)."""
+    from voting import review
+
+    try:
+        report = review.scan_forum(forum_id)
+    except NotFound:
+        raise click.ClickException(f"no forum with id {forum_id}") from None
+    click.echo(
+        f"Forum {forum_id}: {report.ballots} ballots, {report.flags} flags "
+        f"({report.new} new, {report.updated} updated, {report.gone} no longer seen)."
+    )
+
+
+@anomalies_cli.command("scan-file")
+@click.argument("path", type=click.File("r", encoding="utf-8"))
+@click.option("--json", "as_json", is_flag=True, help="Print the flags as JSON.")
+def scan_file_command(path, as_json):
+    """Scan JSON Lines ballots that never touched the database."""
+    from voting import anomalies
+
+    try:
+        ballots = anomalies.read_jsonl(path)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    flags = anomalies.scan(ballots)
+    if as_json:
+        click.echo(json.dumps(anomalies.flags_as_json(flags), ensure_ascii=False))
+        return
+    for flag in flags:
+        click.echo(f"{flag.tier}\t{flag.size}\tp={flag.p_value:.2e}\t{flag.explanation}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(forum_cli)
+    app.cli.add_command(anomalies_cli)

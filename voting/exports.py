@@ -38,6 +38,7 @@ from core.extensions import db
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from voting import pabulib
+from voting import results
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import ResultSnapshot
@@ -190,19 +191,18 @@ def counted_ballots(forum_id: int) -> list[CountedBallot]:
     """The ballots the snapshot counted, as approved item ids and channel, in no
     particular order (:func:`pb_election` shuffles them).
 
-    At this stage every stored ballot of the forum counts. When ballots can be
-    excluded from the tally, filter them out here exactly as the count does;
-    :func:`pb_election` refuses to export ballots that do not reproduce the
-    snapshot's counts.
+    Ballots excluded after an operator confirmed a flag are left out, by the same
+    condition the count uses; :func:`pb_election` refuses to export ballots that do
+    not reproduce the snapshot's counts.
     """
     ballots = db.session.execute(
-        select(Ballot.id, Ballot.channel).where(Ballot.forum_id == forum_id)
+        select(Ballot.id, Ballot.channel).where(results.counted(forum_id))
     ).all()
     choices = db.session.execute(
         select(BallotChoice.ballot_id, AgendaItem.external_id)
         .join(Ballot, Ballot.id == BallotChoice.ballot_id)
         .join(AgendaItem, AgendaItem.id == BallotChoice.item_id)
-        .where(Ballot.forum_id == forum_id)
+        .where(results.counted(forum_id))
     ).all()
     picks: dict[int, list[str]] = {ballot_id: [] for ballot_id, _channel in ballots}
     for ballot_id, external_id in choices:

@@ -7,6 +7,7 @@ from wtforms import IntegerField
 from wtforms import SelectField
 from wtforms import SelectMultipleField
 from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
@@ -54,4 +55,20 @@ class AssistedBallotForm(FlaskForm):
         validate_choice=False,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
+    )
+
+
+class DecisionForm(FlaskForm):
+    action = SelectField(
+        _l("Decision"),
+        choices=choices(
+            [
+                ("clear", _l("Clear: organic voting")),
+                ("confirm", _l("Confirm: exclude these ballots")),
+                ("reopen", _l("Reopen")),
+            ]
+        ),
+    )
+    reason = TextAreaField(
+        _l("Reason (published to the residents concerned)"), validators=[Length(max=2000)]
     )

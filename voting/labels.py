@@ -22,6 +22,17 @@ AGE_BANDS = {
     "70_plus": _l("70 and over"),
     "unknown": _l("Unknown"),
 }
+TIERS = {
+    "proxy_casting": _l("Proxy casting"),
+    "lockstep_bloc": _l("Lockstep bloc"),
+    "mobilisation": _l("Mobilisation (for information)"),
+}
+FLAG_STATUSES = {
+    "open": _l("Open"),
+    "pending_approval": _l("Awaiting a second operator"),
+    "confirmed": _l("Confirmed: ballots excluded"),
+    "cleared": _l("Cleared: organic"),
+}
 CHANNELS = {"online": _l("Online"), "assisted": _l("Support point"), "import": _l("Imported")}
 
 
@@ -35,4 +46,6 @@ def init_app(app: Flask) -> None:
         reason_label=_label(REASONS),
         age_band_label=_label(AGE_BANDS),
         channel_label=_label(CHANNELS),
+        tier_label=_label(TIERS),
+        flag_status_label=_label(FLAG_STATUSES),
     )

@@ -27,6 +27,12 @@ class Ballot(db.Model):
     cast_at: Mapped[datetime]
     # Recorded at voting time for turnout by age band; never the exact birth date.
     birth_year: Mapped[int | None]
+    # Review signals, each a keyed hash (never the address, agent or cookie itself).
+    network_hash: Mapped[str | None] = mapped_column(String(16))
+    agent_hash: Mapped[str | None] = mapped_column(String(16))
+    device_hash: Mapped[str | None] = mapped_column(String(16))
+    # When this identity was first seen by the app (sign-in), for new-identity bursts.
+    first_seen_at: Mapped[datetime | None]
 
     choices: Mapped[list["BallotChoice"]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan"
@@ -59,3 +65,53 @@ class ResultSnapshot(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime]
     published_by: Mapped[str] = mapped_column(String(120))
+
+
+FLAG_STATUSES = ("open", "pending_approval", "confirmed", "cleared")
+
+
+class AnomalyFlag(db.Model):
+    """A group of ballots that looks coordinated: a question for operators, not a verdict.
+
+    ``key`` is stable across rescans, so a rescan updates the same flag.
+    """
+
+    __tablename__ = "anomaly_flags"
+    __table_args__ = (UniqueConstraint("forum_id", "key", name="uq_anomaly_flags_forum_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(120))
+    tier: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    size: Mapped[int]
+    log10_p: Mapped[float]
+    # The detector's evidence (JSON) and the members as ballot ids (JSON list).
+    details: Mapped[str] = mapped_column(Text)
+    members: Mapped[str] = mapped_column(Text)
+    # Whether removing the members changes the funded set, and how (JSON).
+    impact: Mapped[str] = mapped_column(Text, default="{}")
+    changes_outcome: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    first_seen_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    approved_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class BallotExclusion(db.Model):
+    """A ballot left out of the tally because an operator confirmed a flag, with the reason."""
+
+    __tablename__ = "ballot_exclusions"
+
+    ballot_id: Mapped[int] = mapped_column(
+        ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True
+    )
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    flag_id: Mapped[int] = mapped_column(
+        ForeignKey("anomaly_flags.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -25,6 +25,7 @@ from voting import tally
 from voting import turnout
 from voting.models import Ballot
 from voting.models import BallotChoice
+from voting.models import BallotExclusion
 from voting.models import ResultSnapshot
 
 RULE_NAMES = ("greedy", "equal_shares")
@@ -68,26 +69,48 @@ class Result:
         }
 
 
-def vote_counts(forum_id: int) -> tuple[int, dict[int, int]]:
-    """Ballots cast in a forum and votes per item id, counted by the database."""
+def counted(forum_id: int, exclusions: bool = True):
+    """The SQL condition for the ballots a forum's tally counts.
+
+    Every ballot of the forum counts, except those excluded because an operator
+    confirmed a flag on them (unless ``exclusions`` is False, for the comparison).
+    """
+    condition = Ballot.forum_id == forum_id
+    if exclusions:
+        excluded = select(BallotExclusion.ballot_id).where(BallotExclusion.forum_id == forum_id)
+        condition = condition & Ballot.id.not_in(excluded)
+    return condition
+
+
+def excluded_count(forum_id: int) -> int:
+    query = (
+        select(func.count())
+        .select_from(BallotExclusion)
+        .where(BallotExclusion.forum_id == forum_id)
+    )
+    return db.session.execute(query).scalar_one()
+
+
+def vote_counts(forum_id: int, exclusions: bool = True) -> tuple[int, dict[int, int]]:
+    """Ballots counted in a forum and votes per item id, counted by the database."""
     ballots = db.session.execute(
-        select(func.count()).select_from(Ballot).where(Ballot.forum_id == forum_id)
+        select(func.count()).select_from(Ballot).where(counted(forum_id, exclusions))
     ).scalar_one()
     query = (
         select(BallotChoice.item_id, func.count())
         .join(Ballot, Ballot.id == BallotChoice.ballot_id)
-        .where(Ballot.forum_id == forum_id)
+        .where(counted(forum_id, exclusions))
         .group_by(BallotChoice.item_id)
     )
     return ballots, dict(db.session.execute(query).all())
 
 
-def approval_profile(forum_id: int, external: dict[int, str]) -> Counter:
+def approval_profile(forum_id: int, external: dict[int, str], exclusions: bool = True) -> Counter:
     """Identical ballots grouped: approval set (external ids) -> number of ballots."""
     query = (
         select(BallotChoice.ballot_id, BallotChoice.item_id)
         .join(Ballot, Ballot.id == BallotChoice.ballot_id)
-        .where(Ballot.forum_id == forum_id)
+        .where(counted(forum_id, exclusions))
         .order_by(BallotChoice.ballot_id)
     )
     sets: dict[int, list[str]] = {}
@@ -114,11 +137,14 @@ def _equal_shares(forum: Forum, items, counts, ballots_profile) -> tally.Funding
 RULES = {"greedy": _greedy, "equal_shares": _equal_shares}
 
 
-def compute_result(forum: Forum, rule: str = "greedy") -> Result:
-    """Rank the forum's approved items by votes and fund them by the named rule."""
+def compute_result(forum: Forum, rule: str = "greedy", exclusions: bool = True) -> Result:
+    """Rank the forum's approved items by votes and fund them by the named rule.
+
+    Confirmed exclusions are applied unless ``exclusions`` is False.
+    """
     if rule not in RULES:
         raise DomainError(_("Unknown rule %(rule)s.", rule=rule), status=422, code="unknown_rule")
-    ballots, counts = vote_counts(forum.id)
+    ballots, counts = vote_counts(forum.id, exclusions)
     on_ballot = [item for item in forum.items if item.status == "approved"]
     by_external = {item.external_id: item for item in on_ballot}
     items = [
@@ -127,7 +153,9 @@ def compute_result(forum: Forum, rule: str = "greedy") -> Result:
     ]
     votes = {i.external_id: counts.get(i.id, 0) for i in on_ballot}
     external = {i.id: i.external_id for i in on_ballot}
-    funding = RULES[rule](forum, items, votes, lambda: approval_profile(forum.id, external))
+    funding = RULES[rule](
+        forum, items, votes, lambda: approval_profile(forum.id, external, exclusions)
+    )
     rows = [ResultRow(row=row, item=by_external[row.item.id]) for row in funding.rows]
     return Result(forum=forum, ballots=ballots, funding=funding, rows=rows, rule=rule)
 
@@ -159,7 +187,7 @@ def result_for_cli(forum_id: int, rule: str = "greedy") -> Result:
 def channel_counts(forum_id: int) -> dict[str, int]:
     query = (
         select(Ballot.channel, func.count())
-        .where(Ballot.forum_id == forum_id)
+        .where(counted(forum_id))
         .group_by(Ballot.channel)
         .order_by(Ballot.channel)
     )
@@ -168,9 +196,7 @@ def channel_counts(forum_id: int) -> dict[str, int]:
 
 def age_bands(forum: Forum) -> dict[str, int]:
     query = (
-        select(Ballot.birth_year, func.count())
-        .where(Ballot.forum_id == forum.id)
-        .group_by(Ballot.birth_year)
+        select(Ballot.birth_year, func.count()).where(counted(forum.id)).group_by(Ballot.birth_year)
     )
     per_year = dict(db.session.execute(query).all())
     return turnout.by_age_band(per_year, forum.voting_starts_at.year)
@@ -201,7 +227,7 @@ def snapshot_payload(result: Result) -> dict:
         "rule": result.rule,
         "tie_break": tally.TIE_BREAK,
         "ballots_counted": result.ballots,
-        "ballots_excluded": 0,
+        "ballots_excluded": excluded_count(forum.id),
         "counts": {r.item.external_id: r.row.votes for r in result.rows},
         "items": [
             {
@@ -238,7 +264,20 @@ def preview(staff: User, forum_id: int, rule: str) -> "ResultView":
     snapshot = snapshot_of(forum.id)
     if snapshot is not None:
         return view_of(json.loads(snapshot.payload), forum, snapshot)
-    return view_of(snapshot_payload(compute_result(forum, rule)), forum, None)
+    view = view_of(snapshot_payload(compute_result(forum, rule)), forum, None)
+    excluded = excluded_count(forum.id)
+    if excluded:
+        without = compute_result(forum, rule, exclusions=False)
+        funded_without = [r.item.external_id for r in without.funded_rows]
+        funded_with = [row["id"] for row in view.rows if row["funded"]]
+        view.comparison = {
+            "excluded": excluded,
+            "ballots_without": without.ballots,
+            "funded_without": funded_without,
+            "only_with": sorted(set(funded_with) - set(funded_without)),
+            "only_without": sorted(set(funded_without) - set(funded_with)),
+        }
+    return view
 
 
 def snapshot_of(forum_id: int) -> ResultSnapshot | None:
@@ -306,6 +345,8 @@ class ResultView:
     channels: dict[str, int]
     age_bands: dict[str, int]
     snapshot: ResultSnapshot | None = None
+    # With confirmed exclusions: the same rule without them, for comparison.
+    comparison: dict | None = None
 
     @property
     def funded_count(self) -> int:

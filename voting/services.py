@@ -3,6 +3,8 @@
 Each use case runs its queries here and commits at most once.
 """
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -26,8 +28,10 @@ from deliberation.phases import CLOSED
 from deliberation.phases import UPCOMING
 from voting import receipts
 from voting import rules
+from voting import signals
 from voting.models import Ballot
 from voting.models import BallotChoice
+from voting.models import BallotExclusion
 
 
 class BallotRefused(DomainError):
@@ -133,7 +137,39 @@ def review(forum_id: int, user: User, picks: list[str]) -> tuple[BallotView, lis
     return view, _validate(view.forum, picks)
 
 
-def cast(forum_id: int, user: User, picks: list[str], channel: str = "online") -> str:
+@dataclass(frozen=True)
+class Signals:
+    """What the request tells about where a ballot came from, before reduction."""
+
+    address: str | None = None
+    user_agent: str | None = None
+    device: str | None = None
+
+
+def _signal_hash(kind: str, value: str) -> str | None:
+    """A keyed hash of a reduced signal: comparable within the app, useless outside it."""
+    if not value:
+        return None
+    pepper = current_app.config["VOTER_KEY_PEPPER"].encode()
+    return hmac.new(pepper, f"signal|{kind}|{value}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def _signal_columns(found: Signals | None) -> dict:
+    found = found or Signals()
+    return {
+        "network_hash": _signal_hash("network", signals.network_prefix(found.address)),
+        "agent_hash": _signal_hash("agent", signals.agent_family(found.user_agent)),
+        "device_hash": _signal_hash("device", (found.device or "")[:64]),
+    }
+
+
+def cast(
+    forum_id: int,
+    user: User,
+    picks: list[str],
+    channel: str = "online",
+    found: Signals | None = None,
+) -> str:
     """Store one ballot for this identity and return its receipt code.
 
     One short transaction: the forum and window are read, the ballot and its choices
@@ -144,10 +180,15 @@ def cast(forum_id: int, user: User, picks: list[str], channel: str = "online") -
     view = ballot_view(forum_id, user)
     _require_can_vote(view)
     items = _validate(view.forum, picks)
-    return _store(view.forum, user.voter_key, items, channel, user.birth_year).receipt_code
+    extra = _signal_columns(found) | {"first_seen_at": user.first_seen_at}
+    return _store(
+        view.forum, user.voter_key, items, channel, user.birth_year, extra=extra
+    ).receipt_code
 
 
-def _store(forum: Forum, voter_key: str, items, channel: str, birth_year, audit_entry=None):
+def _store(
+    forum: Forum, voter_key: str, items, channel: str, birth_year, audit_entry=None, extra=None
+):
     """Insert the ballot and its choices and commit; a duplicate becomes AlreadyVoted."""
     ballot = Ballot(
         forum_id=forum.id,
@@ -157,6 +198,7 @@ def _store(forum: Forum, voter_key: str, items, channel: str, birth_year, audit_
         cast_at=clock.now(),
         birth_year=birth_year,
         choices=[BallotChoice(item_id=item.id) for item in items],
+        **(extra or {}),
     )
     db.session.add(ballot)
     if audit_entry is not None:
@@ -189,6 +231,7 @@ class ReceiptStatus:
     counted: bool = False
     forum: Forum | None = None
     cast_at: object = None
+    excluded_reason: str | None = None
 
 
 def check_receipt(text: str) -> ReceiptStatus:
@@ -204,7 +247,15 @@ def check_receipt(text: str) -> ReceiptStatus:
     if ballot is None:
         return ReceiptStatus(code=code, found=False)
     forum = db.session.get(Forum, ballot.forum_id)
-    return ReceiptStatus(code=code, found=True, counted=True, forum=forum, cast_at=ballot.cast_at)
+    exclusion = db.session.get(BallotExclusion, ballot.id)
+    return ReceiptStatus(
+        code=code,
+        found=True,
+        counted=exclusion is None,
+        forum=forum,
+        cast_at=ballot.cast_at,
+        excluded_reason=exclusion.reason if exclusion else None,
+    )
 
 
 def forum_has_ballots(forum_id: int) -> bool:

@@ -1,8 +1,11 @@
 """Ballot, receipt and result pages. Thin: parse, call one service, render."""
 
+import secrets
+
 from flask import Blueprint
 from flask import current_app
 from flask import flash
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -20,6 +23,7 @@ from voting.forms import BallotForm
 from voting.forms import ReceiptCheckForm
 
 bp = Blueprint("voting", __name__)
+DEVICE_COOKIE = "did"
 
 
 def _voter_or_address() -> str:
@@ -44,7 +48,20 @@ def ballot(forum_id: int):
     if view.existing is not None:
         return _already_voted(forum_id)
     form = BallotForm()
-    return render_template("voting/ballot.html", view=view, form=form, selected=set())
+    response = make_response(
+        render_template("voting/ballot.html", view=view, form=form, selected=set())
+    )
+    if not request.cookies.get(DEVICE_COOKIE):
+        # A random per-browser id; only its keyed hash is ever stored, with the ballot.
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(16),
+            max_age=2 * 365 * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
 
 
 @bp.post("/forums/<int:forum_id>/ballot/review")
@@ -75,8 +92,13 @@ def review(forum_id: int):
 def confirm(forum_id: int):
     form = BallotForm()
     form.validate_on_submit()
+    found = services.Signals(
+        address=request.remote_addr,
+        user_agent=request.user_agent.string,
+        device=request.cookies.get(DEVICE_COOKIE),
+    )
     try:
-        services.cast(forum_id, current_user, form.picks.data or [])
+        services.cast(forum_id, current_user, form.picks.data or [], found=found)
     except services.AlreadyVoted:
         return _already_voted(forum_id)
     flash(_("Your ballot has been cast. Keep your receipt code."), "success")

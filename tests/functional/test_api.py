@@ -51,6 +51,7 @@ def test_receipt_lookup(client, app):
         "counted": True,
         "forum": forum.id,
         "cast_at": found["cast_at"],
+        "excluded_reason": None,
     }
     assert "picks" not in found
     missing = client.get(f"/api/v1/receipts/{'B' * 20}").get_json()

@@ -1,0 +1,62 @@
+"""Operator pages: bloc-voting flags, decisions, and the audit log."""
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from auth.decorators import role_required
+from core import audit
+from core.errors import DomainError
+from voting import labels
+from voting import review
+from voting.forms import DecisionForm
+
+bp = Blueprint("operator", __name__, url_prefix="/operator")
+operator_only = role_required("operator")
+
+
+@bp.get("/flags")
+@operator_only
+def flags():
+    forum_id = request.args.get("forum", type=int)
+    return render_template(
+        "voting/operator_flags.html", flags=review.list_flags(current_user, forum_id)
+    )
+
+
+@bp.get("/flags/<int:flag_id>")
+@operator_only
+def flag(flag_id: int):
+    view = review.flag_view(flag_id, current_user)
+    return render_template("voting/operator_flag.html", view=view, form=DecisionForm(formdata=None))
+
+
+@bp.post("/flags/<int:flag_id>")
+@operator_only
+def decide(flag_id: int):
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        raise DomainError(_("Choose an action."), code="action")
+    try:
+        decided = review.decide(flag_id, current_user, form.action.data, form.reason.data)
+    except DomainError as error:
+        view = review.flag_view(flag_id, current_user)
+        return (
+            render_template("voting/operator_flag.html", view=view, form=form, error=error.message),
+            error.status,
+        )
+    status = labels.FLAG_STATUSES.get(decided.status, decided.status)
+    flash(_("Decision recorded: %(status)s.", status=status), "success")
+    return redirect(url_for("operator.flag", flag_id=flag_id))
+
+
+@bp.get("/audit")
+@operator_only
+def audit_log():
+    entries = audit.latest(200)
+    return render_template("voting/operator_audit.html", entries=entries, check=audit.verify())
