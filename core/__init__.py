@@ -10,6 +10,7 @@ from core import cli
 from core import config as config_module
 from core import errors
 from core import i18n
+from core import security
 from core.extensions import babel
 from core.extensions import csrf
 from core.extensions import db
@@ -63,6 +64,7 @@ def register_extensions(app: Flask) -> None:
 def register_core(app: Flask) -> None:
     i18n.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     api.init_app(app)
     cli.init_app(app)
     from core import audit  # noqa: F401  (tables for migrations)
