@@ -261,6 +261,8 @@ def _clean_reason(reason: str | None, required: bool) -> str:
 def report_comment(comment_id: int, user: User, reason: str | None = None) -> tuple[Comment, bool]:
     """Report a comment to the district team; returns it and whether this report is new."""
     comment = _public_comment(comment_id)
+    if comment.author_key == user.voter_key:
+        raise CommentRefused(_("You cannot report your own comment."), 409, "own_comment")
     text = _clean_reason(reason, required=False)
     existing = db.session.execute(
         select(CommentReport.id).where(
@@ -331,9 +333,10 @@ def moderation_queue(user: User) -> ModerationQueue:
             .limit(QUEUE_SIZE)
         ).scalars()
     )
+    reported_ids = [c.id for c in reported]
     recent = list(
         db.session.execute(
-            base.where(Comment.hidden.is_(False))
+            base.where(Comment.hidden.is_(False), Comment.id.not_in(reported_ids))
             .order_by(Comment.created_at.desc(), Comment.id.desc())
             .limit(QUEUE_SIZE)
         ).scalars()

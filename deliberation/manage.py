@@ -98,7 +98,7 @@ def _forum_page(forum, forum_form=None, error=None, status=200):
             "deliberation/manage_forum.html",
             forum=forum,
             forum_form=forum_form,
-            field_form=FieldForm(formdata=None),
+            field_form=FieldForm(formdata=None, prefix="field"),
             item_form=item_form,
             phase_form=PhaseForm(formdata=None),
             frozen=forum.phase in ("voting", "closed", "published"),
@@ -138,7 +138,7 @@ def update_forum(forum_id: int):
 @bp.post("/forums/<int:forum_id>/fields/<int:field_id>")
 @team_only
 def save_field(forum_id: int, field_id: int | None = None):
-    form = FieldForm()
+    form = FieldForm(prefix="field")
     if not form.validate_on_submit():
         forum = services.managed_forum(current_user, forum_id)
         return _forum_page(forum, error=_("Check the field's name and envelope."), status=400)

@@ -393,7 +393,7 @@ def view_of(payload: dict, forum: Forum, snapshot: ResultSnapshot | None) -> Res
         rows=rows,
         fields=_field_rows(forum, rows),
         channels=payload["channels"],
-        age_bands=payload["age_bands"],
+        age_bands={band: payload["age_bands"].get(band, 0) for band in turnout.AGE_BANDS},
         snapshot=snapshot,
     )
 

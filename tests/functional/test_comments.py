@@ -231,6 +231,18 @@ def test_a_resident_reports_a_comment_once(client, setting):
     assert report.reason == "rude" and not report.resolved
 
 
+def test_a_resident_cannot_report_their_own_comment(client, setting):
+    forum, item, _ = setting
+    post(client, forum, item, "my own words")
+    comment = db.session.execute(select(Comment)).scalar_one()
+    page = text(client.get(item_url(forum, item)))
+    response = client.post(
+        f"/comments/{comment.id}/report", data={"csrf_token": csrf_token(page), "reason": "x"}
+    )
+    assert response.status_code == 409
+    assert count(CommentReport) == 0
+
+
 def test_reporting_an_unknown_comment_is_404(client, setting):
     forum, item, _ = setting
     page = text(client.get(item_url(forum, item)))

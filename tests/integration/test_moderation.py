@@ -120,7 +120,7 @@ def test_the_queue_lists_reported_recent_and_hidden_comments(posted):
     queue = comments.moderation_queue(team)
     assert [e.comment.id for e in queue.reported] == [comment.id]
     assert queue.reported[0].reports[0].reason == "insulting"
-    assert [e.comment.id for e in queue.recent] == [comment.id]
+    assert queue.recent == []  # a reported comment is listed once, under reported
     assert queue.hidden == []
     comments.hide_comment(comment.id, team, "abusive language")
     queue = comments.moderation_queue(team)
