@@ -29,13 +29,15 @@ browser-deps:
 lint: venv-test
 	$(VENV)/ruff check .
 
+# The SQLite pass leaves out the tests that start their own servers on PostgreSQL
+# (marker "servers"); the PostgreSQL pass runs them.
 test: venv-test translations services browser-deps lint
-	$(VENV)/python -m pytest --db sqlite
+	$(VENV)/python -m pytest --db sqlite -m "not servers"
 	$(VENV)/python -m pytest --db postgres tests/integration tests/functional
 	@echo "All test runs passed."
 
 test-sqlite: venv-test translations
-	$(VENV)/python -m pytest --db sqlite
+	$(VENV)/python -m pytest --db sqlite -m "not servers"
 
 test-postgres: venv-test translations services
 	$(VENV)/python -m pytest --db postgres tests/integration tests/functional

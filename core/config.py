@@ -49,6 +49,10 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", "1"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis holds only counters: when it is unreachable, limits fall back to each
+        # process's memory and requests go on; Redis is never needed to cast a ballot.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_SIGNIN": os.environ.get("RATELIMIT_SIGNIN", "20 per minute"),
         "RATELIMIT_CAST": os.environ.get("RATELIMIT_CAST", "30 per minute"),
         "RATELIMIT_COMMENT": os.environ.get("RATELIMIT_COMMENT", "10 per minute"),

@@ -26,6 +26,7 @@ from voting.models import Ballot
 from voting.models import BallotChoice
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.servers
 REQUESTS = 50
 
 
