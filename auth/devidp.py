@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from datetime import UTC
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -56,7 +57,6 @@ from wtforms import SelectField
 from wtforms import StringField
 from wtforms import ValidationError
 
-from core import clock
 from core.districts import DEMO_DISTRICT
 from core.districts import SEOUL_DISTRICTS
 from core.errors import DomainError
@@ -77,6 +77,12 @@ REDIRECT_URI_MAX = 500
 FIRST_BIRTH_YEAR = 1900
 
 bp = Blueprint("devidp", __name__, url_prefix="/dev-idp")
+
+
+def _wall_clock() -> datetime:
+    """Protocol times (codes, tokens, iat/exp) follow the real clock, as the client's
+    checks do; the app's voting clock may be moved in tests and must not affect them."""
+    return datetime.now(UTC)
 
 
 def _digest(value: str) -> str:
@@ -160,7 +166,7 @@ class DevIdpToken(TokenMixin, db.Model):
         return int((self.expires_at - self.issued_at).total_seconds())
 
     def is_expired(self):
-        return clock.now() >= self.expires_at
+        return _wall_clock() >= self.expires_at
 
     def is_revoked(self):
         return False
@@ -257,7 +263,7 @@ def query_client(client_id: str | None) -> Client | None:
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     def save_authorization_code(self, code, request):
-        now = clock.now()
+        now = _wall_clock()
         user: Identity = request.user
         data = request.payload.data
         _purge_expired(now)
@@ -281,7 +287,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def query_authorization_code(self, code, client):
         """Consume the code atomically: of two concurrent exchanges only one wins."""
-        now = clock.now()
+        now = _wall_clock()
         digest = _digest(code)
         consumed = db.session.execute(
             update(DevIdpCode)
@@ -348,7 +354,7 @@ class IdToken(OpenIDCode):
         return ALGORITHM
 
     def get_client_claims(self, client):
-        now = _epoch(clock.now())
+        now = _epoch(_wall_clock())
         return {
             "iss": current_app.config["OIDC_ISSUER"],
             "aud": client.get_client_id(),
@@ -393,7 +399,7 @@ class UserInfoClaims(UserInfoEndpoint):
 
 
 def save_token(token, request):
-    now = clock.now()
+    now = _wall_clock()
     user: Identity = request.user
     db.session.add(
         DevIdpToken(
@@ -506,7 +512,7 @@ def init_app(app: Flask) -> None:
 
 def _current_year() -> int:
     zone = ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", "Asia/Seoul"))
-    return clock.now().astimezone(zone).year
+    return _wall_clock().astimezone(zone).year
 
 
 def _district_choices() -> list[tuple[str, str]]:

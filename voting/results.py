@@ -270,12 +270,13 @@ def preview(staff: User, forum_id: int, rule: str) -> "ResultView":
         without = compute_result(forum, rule, exclusions=False)
         funded_without = [r.item.external_id for r in without.funded_rows]
         funded_with = [row["id"] for row in view.rows if row["funded"]]
+        titles = {item.external_id: f"{item.external_id} · {item.title}" for item in forum.items}
         view.comparison = {
             "excluded": excluded,
             "ballots_without": without.ballots,
             "funded_without": funded_without,
-            "only_with": sorted(set(funded_with) - set(funded_without)),
-            "only_without": sorted(set(funded_without) - set(funded_with)),
+            "only_with": [titles[i] for i in sorted(set(funded_with) - set(funded_without))],
+            "only_without": [titles[i] for i in sorted(set(funded_without) - set(funded_with))],
         }
     return view
 

@@ -8,6 +8,7 @@ funded set needs a second operator's approval.
 import json
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from datetime import timedelta
 
 from flask import abort
@@ -202,10 +203,16 @@ class FlagView:
     details: dict
     impact: dict
     members: list[str]  # pseudonyms
-    timeline: list[tuple[str, int, int]]  # hour label, forum ballots, flag ballots
+    timeline: list[tuple[datetime, int, int]]  # hour, forum ballots, flag ballots
+
+    @property
+    def peak(self) -> datetime | None:
+        """The hour with most of this flag's ballots."""
+        best = max(self.timeline, key=lambda hour: hour[2], default=None)
+        return best[0] if best and best[2] else None
 
 
-def _timeline(forum_id: int, members: set[int]) -> list[tuple[str, int, int]]:
+def _timeline(forum_id: int, members: set[int]) -> list[tuple[datetime, int, int]]:
     rows = db.session.execute(
         select(Ballot.id, Ballot.cast_at).where(Ballot.forum_id == forum_id)
     ).all()
@@ -222,7 +229,7 @@ def _timeline(forum_id: int, members: set[int]) -> list[tuple[str, int, int]]:
     series = []
     moment = start
     while moment <= end and len(series) < 24 * 31:
-        series.append((moment.isoformat(), hours.get(moment, 0), theirs.get(moment, 0)))
+        series.append((moment, hours.get(moment, 0), theirs.get(moment, 0)))
         moment += timedelta(hours=1)
     return series
 
@@ -238,10 +245,13 @@ def flag_view(flag_id: int, operator: User) -> FlagView:
     )
     audit.record(operator.actor, "flag.view", f"flag:{flag.id}")
     db.session.commit()
+    details = json.loads(flag.details)
+    for moment in ("start", "end"):
+        details[moment] = datetime.fromisoformat(details[moment])
     return FlagView(
         flag=flag,
         forum=db.session.get(Forum, flag.forum_id),
-        details=json.loads(flag.details),
+        details=details,
         impact=json.loads(flag.impact or "{}"),
         members=sorted(display_name(keys[m]) for m in members if m in keys),
         timeline=_timeline(flag.forum_id, set(members)),

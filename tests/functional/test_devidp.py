@@ -139,8 +139,9 @@ def exchange(client, app, code, verifier=None, secret=None, **extra):
     return client.post("/dev-idp/token", data=data, auth=auth)
 
 
-def shift_clock(app, delta: timedelta) -> None:
-    app.config["CLOCK"] = lambda: datetime.now(UTC) + delta
+def shift_clock(monkeypatch, delta: timedelta) -> None:
+    """Move the provider's protocol clock (the real clock it stamps codes and tokens with)."""
+    monkeypatch.setattr(devidp, "_wall_clock", lambda: datetime.now(UTC) + delta)
 
 
 def users() -> int:
@@ -457,27 +458,27 @@ def test_replayed_code_is_refused_and_revokes_its_tokens(client, app):
     assert client.get("/dev-idp/userinfo", headers=bearer).status_code == 401
 
 
-def test_code_expires_after_five_minutes(client, app):
+def test_code_expires_after_five_minutes(client, app, monkeypatch):
     code, verifier, _ = obtain_code(client, app)
-    shift_clock(app, timedelta(minutes=5, seconds=1))
+    shift_clock(monkeypatch, timedelta(minutes=5, seconds=1))
     response = exchange(client, app, code, verifier)
     assert response.status_code == 400
     assert response.get_json()["error"] == "invalid_grant"
 
 
-def test_code_is_still_good_just_before_five_minutes(client, app):
+def test_code_is_still_good_just_before_five_minutes(client, app, monkeypatch):
     code, verifier, _ = obtain_code(client, app)
-    shift_clock(app, timedelta(minutes=4, seconds=50))
+    shift_clock(monkeypatch, timedelta(minutes=4, seconds=50))
     assert exchange(client, app, code, verifier).status_code == 200
 
 
-def test_access_token_expires_after_ten_minutes(client, app):
+def test_access_token_expires_after_ten_minutes(client, app, monkeypatch):
     code, verifier, _ = obtain_code(client, app)
     token = exchange(client, app, code, verifier).get_json()["access_token"]
     bearer = {"Authorization": "Bearer " + token}
-    shift_clock(app, timedelta(minutes=9, seconds=50))
+    shift_clock(monkeypatch, timedelta(minutes=9, seconds=50))
     assert client.get("/dev-idp/userinfo", headers=bearer).status_code == 200
-    shift_clock(app, timedelta(minutes=10))
+    shift_clock(monkeypatch, timedelta(minutes=10))
     assert client.get("/dev-idp/userinfo", headers=bearer).status_code == 401
 
 

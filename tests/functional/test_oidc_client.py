@@ -260,11 +260,11 @@ def test_unsigned_id_token_is_refused(live_server, app, monkeypatch):
     assert users() == 0
 
 
-def test_expired_id_token_is_refused(live_server, app):
+def test_expired_id_token_is_refused(live_server, app, monkeypatch):
     browser = new_browser()
     authorize_url = start_sign_in(live_server, browser)
     # The provider's clock runs an hour behind: its tokens expired 50 minutes ago.
-    app.config["CLOCK"] = lambda: datetime.now(UTC) - timedelta(hours=1)
+    monkeypatch.setattr(devidp, "_wall_clock", lambda: datetime.now(UTC) - timedelta(hours=1))
     callback = sign_in_at_provider(browser, authorize_url)
     assert_refused(browser.get(callback, allow_redirects=False))
     assert signed_in_user_id(app, browser) is None

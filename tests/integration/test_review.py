@@ -54,7 +54,7 @@ def bloc_forum(app):
     )
     items = sorted(forum.items, key=lambda i: i.position)
     rng = random.Random(4)
-    weights = [10, 8, 3, 2, 1, 1]
+    weights = [10, 8, 4, 2, 1, 1]
     for n in range(120):
         picks = set()
         while len(picks) < 3:
