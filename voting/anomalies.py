@@ -52,7 +52,9 @@ members changes the funded set, and :func:`diff_flags` to compare two scans.
 import hashlib
 import json
 import math
+import operator
 from bisect import bisect_left
+from bisect import bisect_right
 from collections import Counter
 from collections import defaultdict
 from collections.abc import Callable
@@ -61,8 +63,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace
 from datetime import datetime
+from datetime import timedelta
 from datetime import UTC
+from itertools import chain
 from itertools import combinations
+from itertools import islice
 
 # --- thresholds --------------------------------------------------------------------
 
@@ -72,6 +77,20 @@ ALPHA = 0.01
 ALPHA_PER_DETECTOR = ALPHA / 4
 """Bonferroni share of :data:`ALPHA` for each of the four tests: proxy devices, proxy
 networks, dense blocks and lockstep bursts (their concentrated part)."""
+
+LOCAL_LIFT = 1.0
+"""Smallest allowance for like-minded neighbours on a network: the odds of a ballot being
+near (or identical to) a pattern there may be this many times the forum's odds
+(:func:`lifted`) before they count as evidence. Each network's own allowance is estimated
+from its other ballots (:meth:`ElectionIndex.local_lift`). Devices get none: no household
+reaches :data:`PROXY_MIN_MEMBERS` identities."""
+
+MAX_LOCAL_LIFT = 50.0
+"""Largest allowance for like-minded neighbours (an odds ratio)."""
+
+AFFINITY_PRIOR = 20
+"""A network's item rates are shrunk towards the forum's as if it held this many more
+ordinary entries, so that a small network's few other ballots prove little."""
 
 NEAR_MIN_SHARED = 2
 """A ballot near a pattern shares at least this many picks with it (and misses at most one)."""
@@ -86,8 +105,9 @@ DENSE_MIN_UNIT_ENTRIES = 5
 """A network joins a dense block only with at least this many entries near the pattern
 (a bloc of 20 on 3 networks puts 6-7 on each; organic neighbours and households seldom 5)."""
 
-DENSE_MAX_UNIT_ENTRIES = 400
-"""Networks with more entries (carrier-grade NAT) are left to the lockstep windows."""
+DENSE_MAX_UNIT_ENTRIES = 150
+"""Networks with more entries (carrier-grade NAT, large apartment blocks) are left to the
+proxy test of single networks and to the lockstep windows."""
 
 DENSE_MAX_UNITS = 16
 """A dense block joins at most this many networks."""
@@ -102,6 +122,11 @@ LOCKSTEP_BIN_SECONDS = 600
 LOCKSTEP_WIDTHS = (2, 7, 37)
 """Sliding window widths in bins: any burst of 10 minutes, 1 hour or 6 hours fits in one."""
 
+TRIM_SPANS = (1200, 7200, 21600, 86400, 172800)
+"""A flag on networks keeps only the near ballots within the window of one of these spans
+(seconds) that explains the excess best, if any beats the whole election
+(:func:`_trim_in_time`): organic neighbours who voted alike days apart stay out."""
+
 LOCKSTEP_MIN_MEMBERS = 8
 """Smallest concentrated burst flagged as a lockstep bloc."""
 
@@ -110,6 +135,10 @@ LOCKSTEP_SEED_MIN = 3
 
 LOCKSTEP_SEED_P = 1e-6
 """...and that count has an uncorrected binomial tail below this."""
+
+LOCKSTEP_UNIT_LOG_P = math.log(0.01)
+"""Within a burst, a network whose near and identical counts are not below this (log)
+p-value even at the forum-wide shares is left out of the search."""
 
 LOCKSTEP_MAX_BURSTS = 4
 """At most this many bursts are reported per pattern."""
@@ -132,6 +161,7 @@ FLAGGING_TIERS = (PROXY_CASTING, LOCKSTEP_BLOC)
 """Tiers that ask an operator to decide; ``mobilisation`` is for information only."""
 
 _LN10 = math.log(10.0)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 # --- data ---------------------------------------------------------------------------
@@ -286,6 +316,11 @@ def log_poisson_sf(k: int, mean: float) -> float:
     return min(0.0, head + math.log(total))
 
 
+def lifted(share: float, lift: float) -> float:
+    """The share whose odds are ``lift`` times the odds of ``share``."""
+    return lift * share / (1.0 + (lift - 1.0) * share)
+
+
 def bonferroni(log_p: float, tests: float) -> float:
     """Corrected log p-value: ``log_p + log(tests)``, capped at 0 (p-value 1)."""
     return min(0.0, log_p + math.log(max(tests, 1.0)))
@@ -306,6 +341,13 @@ def _fmt_p(log_p: float) -> str:
 # --- index --------------------------------------------------------------------------
 
 
+def _canonical(picks: tuple[str, ...]) -> tuple[str, ...]:
+    ordered = tuple(sorted(picks))
+    if any(map(operator.eq, ordered, islice(ordered, 1, None))):
+        ordered = tuple(sorted(set(ordered)))
+    return ordered
+
+
 def _later(a: Ballot, b: Ballot) -> bool:
     def order(x: Ballot) -> tuple:
         return (x.time, x.picks, x.network, x.device, x.agent, x.channel)
@@ -314,7 +356,7 @@ def _later(a: Ballot, b: Ballot) -> bool:
 
 
 class ElectionIndex:
-    """The ballots of one scan as integer arrays, in a canonical order.
+    """The ballots of one scan as arrays, in a canonical order.
 
     A voter's latest ballot (by time, ties broken by content) is kept; ballots are ordered
     by (time, voter), so every result is independent of input order. ``claimed`` marks
@@ -322,84 +364,85 @@ class ElectionIndex:
     """
 
     def __init__(self, ballots: Iterable[Ballot]):
-        latest: dict[str, Ballot] = {}
-        for ballot in ballots:
-            previous = latest.get(ballot.voter)
-            if previous is None or _later(ballot, previous):
-                latest[ballot.voter] = ballot
-        ordered = sorted((b.time.timestamp(), b.voter, b) for b in latest.values())
-        self.ballots: list[Ballot] = [row[2] for row in ordered]
-        self.ts: list[float] = [row[0] for row in ordered]
-        self.voters: list[str] = [row[1] for row in ordered]
-        del ordered, latest
-        self.n = len(self.ballots)
+        ballots = list(ballots)
+        latest = {b.voter: b for b in ballots}
+        if len(latest) != len(ballots):
+            latest = {}
+            for ballot in ballots:
+                previous = latest.get(ballot.voter)
+                if previous is None or _later(ballot, previous):
+                    latest[ballot.voter] = ballot
+        rows = list(latest.values())
+        del ballots, latest
+        self.n = n = len(rows)
+        # seconds since EPOCH; subtracting a reference in the ballots' own time zone is
+        # exact (whole microseconds) and fast
+        ref = EPOCH.astimezone(rows[0].time.tzinfo) if rows else EPOCH
+        raw = [(b.time - ref).total_seconds() for b in rows]
+        order = sorted(range(n), key=raw.__getitem__)
+        ts = [raw[i] for i in order]
+        if any(map(operator.eq, ts, islice(ts, 1, None))):
+            # equal times: order by voter so that input order never matters
+            runs: list[list[int]] = []
+            for k in range(1, n):
+                if ts[k] == ts[k - 1]:
+                    if runs and runs[-1][1] == k:
+                        runs[-1][1] = k + 1
+                    else:
+                        runs.append([k - 1, k + 1])
+            for lo, hi in runs:
+                order[lo:hi] = sorted(order[lo:hi], key=lambda i: rows[i].voter)
+        # Arrays are indexed by position in ``rows`` (input order, which nothing depends
+        # on); ``order`` lists positions by time and ``ts_sorted`` their times.
+        self.rows = rows
+        self.ts: list[float] = raw
+        self.order: list[int] = order
+        self.ts_sorted: list[float] = ts
 
-        items: dict[str, int] = {}
-        self.item_names: list[str] = []
-        pick_ids: dict[tuple, int] = {}
-        canon_ids: dict[tuple, int] = {}
-        self.pick_sets: list[tuple[str, ...]] = []
-        self.masks: list[int] = []
-        self.sizes: list[int] = []
-        nets: dict[str, int] = {}
-        devs: dict[str, int] = {}
-        self.net_names: list[str] = []
-        self.dev_names: list[str] = []
-        pid: list[int] = []
-        net: list[int] = []
-        dev: list[int] = []
-        for b in self.ballots:
-            p = pick_ids.get(b.picks)
-            if p is None:
-                canon = tuple(sorted(set(b.picks)))
-                p = canon_ids.get(canon)
-                if p is None:
-                    p = len(self.pick_sets)
-                    canon_ids[canon] = p
-                    self.pick_sets.append(canon)
-                    mask = 0
-                    for item in canon:
-                        bit = items.get(item)
-                        if bit is None:
-                            bit = items[item] = len(self.item_names)
-                            self.item_names.append(item)
-                        mask |= 1 << bit
-                    self.masks.append(mask)
-                    self.sizes.append(len(canon))
-                pick_ids[b.picks] = p
-            pid.append(p)
-            key = b.network
-            if key:
-                u = nets.get(key)
-                if u is None:
-                    u = nets[key] = len(self.net_names)
-                    self.net_names.append(key)
-                net.append(u)
-            else:
-                net.append(-1)
-            key = b.device
-            if key:
-                u = devs.get(key)
-                if u is None:
-                    u = devs[key] = len(self.dev_names)
-                    self.dev_names.append(key)
-                dev.append(u)
-            else:
-                dev.append(-1)
-        self.pid, self.net, self.dev = pid, net, dev
+        # pick sets get ids in sorted order of their items, so ids never depend on input
+        raw_ids: dict[tuple, int] = {}
+        raw_pid = [raw_ids.setdefault(b.picks, len(raw_ids)) for b in rows]
+        canon_of_raw = [_canonical(picks) for picks in raw_ids]
+        self.pick_sets: list[tuple[str, ...]] = sorted(set(canon_of_raw))
+        self.item_names: list[str] = sorted({item for c in self.pick_sets for item in c})
+        items = {name: k for k, name in enumerate(self.item_names)}
+        self.masks: list[int] = [sum(1 << items[item] for item in c) for c in self.pick_sets]
+        self.sizes: list[int] = [len(c) for c in self.pick_sets]
+        self.pick_bits: list[tuple[int, ...]] = [
+            tuple(items[item] for item in c) for c in self.pick_sets
+        ]
+        self.pick_pairs: list[tuple[tuple[int, int], ...]] = [
+            tuple(combinations(bits, 2)) for bits in self.pick_bits
+        ]
+        pid_of = {c: k for k, c in enumerate(self.pick_sets)}
+        final = [pid_of[c] for c in canon_of_raw]
+        self.pid: list[int] = [final[r] for r in raw_pid]
+        del raw_pid, raw_ids, canon_of_raw
+        # networks and devices stay strings ("" when unknown)
+        self.net: list[str] = [b.network for b in rows]
+        self.dev: list[str] = [b.device for b in rows]
         self.n_items = len(self.item_names)
-        counts = Counter(pid)
+        counts = Counter(self.pid)
         self.pid_count: list[int] = [counts.get(p, 0) for p in range(len(self.pick_sets))]
         self.needs: list[int] = [max(size - 1, NEAR_MIN_SHARED) for size in self.sizes]
         self.n_patterns = max(1, sum(1 for size in self.sizes if size >= NEAR_MIN_SHARED))
+        self.item_count = [0] * self.n_items
+        for p, c in enumerate(self.pid_count):
+            for bit in self.bits(p):
+                self.item_count[bit] += c
+        self._outside: dict[int, list[float]] = {}
         self.claimed = bytearray(self.n)
-        self._pairs_of: dict[int, tuple[tuple[int, int], ...]] = {}
         self._pair_index: dict[tuple[int, int], list[int]] | None = None
         self._near: dict[int, list[int]] = {}
         self._near_count: dict[int, int] = {}
-        self._by_net: dict[int, list[int]] | None = None
-        self._net_cache: dict[int, tuple[int, dict[int, int]]] = {}
-        self._pair_cache: dict[int, tuple] = {}
+        self._by_net: dict[str, list[int]] | None = None
+        self._net_cache: dict[str, tuple[int, dict[int, int]]] = {}
+        self._pair_cache: dict[str, tuple] = {}
+        self._item_cache: dict[str, dict[int, int]] = {}
+        self._times_cache: dict[str, list[float]] = {}
+
+    def ballot(self, i: int) -> Ballot:
+        return self.rows[i]
 
     # patterns
 
@@ -410,13 +453,80 @@ class ElectionIndex:
         """Whether pick set ``p`` is near ``pattern`` (misses at most one of its picks)."""
         return (self.masks[p] & self.masks[pattern]).bit_count() >= self.needs[pattern]
 
+    def bits(self, p: int) -> tuple[int, ...]:
+        """Item ids of pick set ``p``, ascending."""
+        return self.pick_bits[p]
+
     def pairs_of(self, p: int) -> tuple[tuple[int, int], ...]:
-        found = self._pairs_of.get(p)
-        if found is None:
-            mask = self.masks[p]
-            bits = [i for i in range(mask.bit_length()) if mask >> i & 1]
-            found = self._pairs_of[p] = tuple(combinations(bits, 2))
-        return found
+        """Item pairs of pick set ``p``."""
+        return self.pick_pairs[p]
+
+    def _outside_rates(self, pattern: int) -> list[float]:
+        """For each item of ``pattern``, the forum's share of ballots *not* near it that
+        pick the item."""
+        rates = self._outside.get(pattern)
+        if rates is None:
+            items = self.bits(pattern)
+            inside = [0] * len(items)
+            for p in self.near_pids(pattern):
+                mask, c = self.masks[p], self.pid_count[p]
+                for j, a in enumerate(items):
+                    if mask >> a & 1:
+                        inside[j] += c
+            rest = max(self.n - self.near_count(pattern), 1)
+            rates = [(self.item_count[a] - inside[j]) / rest for j, a in enumerate(items)]
+            self._outside[pattern] = rates
+        return rates
+
+    def local_lift(
+        self, counts: dict[int, int], pattern: int, unit: str | None = None
+    ) -> tuple[float, float]:
+        """How much a unit's own residents favour the items of ``pattern``.
+
+        ``counts`` maps the unit's pick sets to ballots or entries (``unit`` names the
+        network, to reuse its item counts). Only the unit's ballots *not* near the
+        pattern are used, compared with the forum's ballots not near it, so a bloc does
+        not raise its own allowance. For each item, the ratio of its rate on the unit to
+        its forum rate is shrunk towards 1 as if the unit held :data:`AFFINITY_PRIOR` more
+        ordinary entries. The near lift is the largest product over two items, the
+        identical lift the product over all items; both are at least :data:`LOCAL_LIFT`
+        and at most :data:`MAX_LOCAL_LIFT` (odds ratios, see :func:`lifted`).
+        """
+        items = self.bits(pattern)
+        item_hits = self._item_cache.get(unit) if unit is not None else None
+        if item_hits is None:
+            item_hits = defaultdict(int)
+            for p, c in counts.items():
+                for a in self.bits(p):
+                    item_hits[a] += c
+            if unit is not None:
+                self._item_cache[unit] = item_hits
+        hits = [item_hits.get(a, 0) for a in items]
+        total = sum(counts.values())
+        near = self.near_pids(pattern)
+        masks = self.masks
+        if len(counts) <= len(near):
+            mask, need = masks[pattern], self.needs[pattern]
+            inside = [(p, c) for p, c in counts.items() if (masks[p] & mask).bit_count() >= need]
+        else:
+            inside = [(p, counts[p]) for p in near if p in counts]
+        for p, c in inside:
+            total -= c
+            m = masks[p]
+            for j, a in enumerate(items):
+                if m >> a & 1:
+                    hits[j] -= c
+        ratios = []
+        for j, rate in enumerate(self._outside_rates(pattern)):
+            if rate <= 0.0:
+                ratios.append(1.0)
+            else:
+                ratios.append((hits[j] + AFFINITY_PRIOR * rate) / ((total + AFFINITY_PRIOR) * rate))
+        pair = max((a * b for a, b in combinations(ratios, 2)), default=1.0)
+        triple = math.prod(ratios)
+        near_lift = min(MAX_LOCAL_LIFT, max(LOCAL_LIFT, pair))
+        exact_lift = min(MAX_LOCAL_LIFT, max(LOCAL_LIFT, triple))
+        return near_lift, exact_lift
 
     def near_pids(self, pattern: int) -> list[int]:
         """Pick sets near ``pattern`` (sorted ids), via an index of item pairs."""
@@ -468,49 +578,72 @@ class ElectionIndex:
     # networks
 
     @property
-    def by_net(self) -> dict[int, list[int]]:
+    def by_net(self) -> dict[str, list[int]]:
+        """Ballot positions on each known network."""
         if self._by_net is None:
-            groups: dict[int, list[int]] = defaultdict(list)
+            groups: dict[str, list[int]] = {}
             for i, u in enumerate(self.net):
-                if u >= 0:
-                    groups[u].append(i)
-            self._by_net = dict(groups)
+                group = groups.get(u)
+                if group is None:
+                    groups[u] = [i]
+                else:
+                    group.append(i)
+            groups.pop("", None)
+            self._by_net = groups
         return self._by_net
 
-    def net_entries(self, u: int) -> tuple[int, dict[int, int]]:
+    def net_times(self, u: str) -> list[float]:
+        """Times of the ballots on network ``u``, sorted."""
+        times = self._times_cache.get(u)
+        if times is None:
+            ts = self.ts
+            times = self._times_cache[u] = sorted(ts[i] for i in self.by_net[u])
+        return times
+
+    def net_entries(self, u: str) -> tuple[int, dict[int, int]]:
         """(entries, pick set -> entries) for the unflagged ballots on network ``u``.
 
-        An entry is a distinct (device, pick set): identities casting the same picks from
-        one device count once. A ballot without a device is an entry of its own.
+        An entry is a device, represented by its earliest ballot on the network: several
+        identities of one household voting from a shared device count once, whether they
+        copied each other's picks or not. A ballot without a device is an entry of its
+        own.
         """
         cached = self._net_cache.get(u)
         if cached is None:
-            claimed, pid, dev = self.claimed, self.pid, self.dev
-            seen = {
-                (dev[i] if dev[i] >= 0 else -1 - i, pid[i])
-                for i in self.by_net[u]
-                if not claimed[i]
-            }
-            counts = Counter(p for _, p in seen)
-            cached = self._net_cache[u] = (len(seen), dict(counts))
+            claimed, pid, dev, ts = self.claimed, self.pid, self.dev, self.ts
+            first: dict[object, int] = {}
+            for i in self.by_net[u]:
+                if claimed[i]:
+                    continue
+                d = dev[i] or i
+                j = first.get(d)
+                if j is None or (ts[i], pid[i]) < (ts[j], pid[j]):
+                    first[d] = i
+            counts: dict[int, int] = {}
+            for i in first.values():
+                p = pid[i]
+                counts[p] = counts.get(p, 0) + 1
+            cached = self._net_cache[u] = (len(first), counts)
         return cached
 
-    def net_pairs(self, u: int) -> tuple[dict[tuple[int, int], int], list[tuple[int, int]]]:
+    def net_pairs(self, u: str) -> tuple[dict[tuple[int, int], int], list[tuple[int, int]]]:
         """Entries on network ``u`` holding each item pair, and (pick set, entries) for its
         pick sets of more than 3 picks."""
         cached = self._pair_cache.get(u)
         if cached is None:
-            pairs: dict[tuple[int, int], int] = defaultdict(int)
+            counts = self.net_entries(u)[1]
+            pairs = Counter(chain.from_iterable(map(self.pick_pairs.__getitem__, counts)))
             larger = []
-            for p, c in self.net_entries(u)[1].items():
-                for pair in self.pairs_of(p):
-                    pairs[pair] += c
+            for p, c in counts.items():
+                if c > 1:
+                    for pair in self.pick_pairs[p]:
+                        pairs[pair] += c - 1
                 if self.sizes[p] > 3:
                     larger.append((p, c))
             cached = self._pair_cache[u] = (pairs, larger)
         return cached
 
-    def near_in_net(self, u: int, pattern: int) -> int:
+    def near_in_net(self, u: str, pattern: int) -> int:
         """Entries on network ``u`` near ``pattern``, from item-pair counts when it has 3
         picks: a ballot sharing 2 of them holds one of its pairs, and one holding all
         three holds all three pairs."""
@@ -530,9 +663,10 @@ class ElectionIndex:
             if not self.claimed[i]:
                 self.claimed[i] = 1
                 u = self.net[i]
-                if u >= 0:
+                if u:
                     self._net_cache.pop(u, None)
                     self._pair_cache.pop(u, None)
+                    self._item_cache.pop(u, None)
 
 
 # --- evidence ------------------------------------------------------------------------
@@ -540,7 +674,8 @@ class ElectionIndex:
 
 @dataclass(frozen=True)
 class _Evidence:
-    """Near and identical counts of one pattern among ``n`` ballots or entries."""
+    """Near and identical counts of one pattern among ``n`` ballots or entries, with the
+    shares expected under the null and the resulting log p-value (uncorrected)."""
 
     log_p: float
     near: int
@@ -562,14 +697,34 @@ def _evidence(k_near: int, k_exact: int, n: int, share: float, exact_share: floa
     return _Evidence(log_p, k_near, k_exact, n, share, exact_share)
 
 
-def _unit_evidence(ix: ElectionIndex, pattern: int, k_near: int, k_exact: int, n: int):
-    return _evidence(
-        k_near,
-        k_exact,
-        n,
-        ix.share(pattern, k_near, n),
-        ix.exact_share(pattern, k_exact, n),
-    )
+# A row is one unit's counts for one pattern:
+# (own log p, unit, near, identical, n, near lift, identical lift).
+Row = tuple[float, str, int, int, int, float, float]
+
+
+def _pooled(rows: Sequence[Row], share: float, exact_share: float) -> _Evidence:
+    """Evidence of several units together. Each unit's null shares are the base shares
+    lifted by its own allowance; the pooled count is tested against a binomial with their
+    average, whose tail bounds that of the true sum from above (Hoeffding, 1956)."""
+    k = e = n = 0
+    near_mass = exact_mass = 0.0
+    for row in rows:
+        k += row[2]
+        e += row[3]
+        n += row[4]
+        near_mass += row[4] * lifted(share, row[5])
+        exact_mass += row[4] * lifted(exact_share, row[6])
+    if n == 0:
+        return _Evidence(0.0, k, e, n, share, exact_share)
+    return _evidence(k, e, n, near_mass / n, exact_mass / n)
+
+
+def _forum_evidence(ix: ElectionIndex, pattern: int, rows: Sequence[Row]) -> _Evidence:
+    """:func:`_pooled` against the forum's shares without these units' ballots."""
+    k = sum(r[2] for r in rows)
+    e = sum(r[3] for r in rows)
+    n = sum(r[4] for r in rows)
+    return _pooled(rows, ix.share(pattern, k, n), ix.exact_share(pattern, e, n))
 
 
 # --- flag building -----------------------------------------------------------------
@@ -611,7 +766,7 @@ def _make_flag(
     explanation: str,
 ) -> Flag:
     members = sorted(members)
-    ballots = [ix.ballots[i] for i in members]
+    ballots = [ix.ballot(i) for i in members]
     times = [ix.ts[i] for i in members]
     start, end = min(times), max(times)
     new = None
@@ -636,9 +791,9 @@ def _make_flag(
         key=_stable_key(tier, detector, *key_parts),
         tier=tier,
         detector=detector,
-        members=tuple(sorted(ix.voters[i] for i in members)),
-        start=datetime.fromtimestamp(start, UTC),
-        end=datetime.fromtimestamp(end, UTC),
+        members=tuple(sorted(b.voter for b in ballots)),
+        start=EPOCH + timedelta(seconds=start),
+        end=EPOCH + timedelta(seconds=end),
         pattern=ix.pick_sets[pattern],
         identical=identical,
         networks=networks,
@@ -652,6 +807,46 @@ def _make_flag(
         explanation=text,
         new_identities=new,
     )
+
+
+def _trim_in_time(
+    ix: ElectionIndex, members: list[int], units: Sequence[str], share: float
+) -> list[int]:
+    """The members within the time window that makes the group most surprising.
+
+    For each span of :data:`TRIM_SPANS`, the window holding most members is scored by
+    P(X >= members in it), X ~ Bin(ballots of ``units`` in it, ``share``), times the
+    number of such windows in the election; the whole election is scored without that
+    factor. Members outside the winning window are dropped. This only sharpens who is
+    listed; the flag's p-value is that of the whole block.
+    """
+    if len(members) < 2:
+        return members
+    ts = ix.ts
+    members = sorted(members, key=lambda i: (ts[i], i))
+    times = [ts[i] for i in members]
+    duration = max(ix.ts_sorted[-1] - ix.ts_sorted[0], 1.0)
+    unit_times = [ix.net_times(u) for u in units]
+
+    def traffic(lo: float, hi: float) -> int:
+        return sum(bisect_right(t, hi) - bisect_left(t, lo) for t in unit_times)
+
+    best = (log_binom_sf(len(members), traffic(times[0], times[-1]), share), 0, len(members))
+    for span in TRIM_SPANS:
+        if span >= times[-1] - times[0]:
+            break
+        first = k_best = start_best = 0
+        for last in range(len(times)):
+            while times[last] - times[first] > span:
+                first += 1
+            if last - first + 1 > k_best:
+                k_best, start_best = last - first + 1, first
+        end_best = start_best + k_best
+        n = traffic(times[start_best], times[start_best] + span)
+        log_p = log_binom_sf(k_best, n, share) + math.log(duration / span + 1.0)
+        if log_p < best[0]:
+            best = (log_p, start_best, end_best)
+    return members[best[1] : best[2]]
 
 
 def _picks_text(ix: ElectionIndex, pattern: int) -> str:
@@ -668,24 +863,32 @@ def _evidence_text(evidence: _Evidence, log_p: float, tests: float) -> str:
 
 
 def _best_pattern(
-    ix: ElectionIndex, counts: dict[int, int], n: int
-) -> tuple[int, _Evidence] | None:
+    ix: ElectionIndex, counts: dict[int, int], n: int, unit: str | None, log_limit: float
+) -> tuple[int, _Evidence, Row] | None:
     """Most surprising pattern within one unit, by :func:`_evidence`.
 
     ``counts`` maps pick sets to ballots (or entries) on the unit and ``n`` is their
     total. Candidates are the unit's pick sets of at least 2 picks cast at least twice,
-    and at least twice as often as their forum share predicts plus two.
+    and at least twice as often as their forum share predicts plus two. For a network
+    ``unit`` the null shares get its own allowance (:meth:`ElectionIndex.local_lift`),
+    worked out only for patterns whose p-value would reach ``log_limit`` without it.
     """
     best = None
-    for pattern, c in sorted(counts.items()):
-        if c < 2 or not ix.is_pattern(pattern):
+    scale = 2.0 * n / ix.n
+    pid_count = ix.pid_count
+    candidates = sorted(p for p, c in counts.items() if c >= 2 and c >= scale * pid_count[p] + 2)
+    for pattern in candidates:
+        if not ix.is_pattern(pattern):
             continue
-        if c < 2.0 * n * ix.pid_count[pattern] / ix.n + 2.0:
-            continue
+        c = counts[pattern]
         k = ix.near_in(counts, pattern)
-        evidence = _unit_evidence(ix, pattern, k, c, n)
+        row: Row = (0.0, "", k, c, n, 1.0, 1.0)
+        evidence = _forum_evidence(ix, pattern, [row])
+        if unit is not None and evidence.log_p <= log_limit:
+            row = (0.0, "", k, c, n, *ix.local_lift(counts, pattern, unit))
+            evidence = _forum_evidence(ix, pattern, [row])
         if best is None or (evidence.log_p, -k, pattern) < (best[1].log_p, -best[1].near, best[0]):
-            best = (pattern, evidence)
+            best = (pattern, evidence, row)
     return best
 
 
@@ -695,21 +898,23 @@ def _best_pattern(
 def detect_proxy(ix: ElectionIndex) -> list[Flag]:
     """Many identities on one device, or one network, casting near-identical ballots.
 
-    Devices first: every device with at least :data:`PROXY_MIN_MEMBERS` unflagged
-    identities is tested. Its most surprising pattern is scored by :func:`_evidence`:
-    P(near >= k), near ~ Bin(identities, the pattern's share), and P(identical >= k'),
-    identical ~ Bin(identities, the exact picks' share), whichever is larger. The device
-    is flagged when k >= :data:`PROXY_MIN_MEMBERS` and that p-value times (devices tested
-    x patterns in the forum) is at most :data:`ALPHA_PER_DETECTOR`. A household (1-4
-    identities) can never reach the minimum.
+    Devices first (:func:`detect_proxy_devices`): every device with at least
+    :data:`PROXY_MIN_MEMBERS` unflagged identities is tested. Its most surprising pattern
+    is scored by :func:`_evidence`: P(near >= k), near ~ Bin(identities, the pattern's
+    share), and P(identical >= k'), identical ~ Bin(identities, the exact picks' share),
+    whichever is larger. The device is flagged when k >= :data:`PROXY_MIN_MEMBERS` and
+    that p-value times (devices tested x patterns in the forum) is at most
+    :data:`ALPHA_PER_DETECTOR`. A household (1-4 identities) never reaches the minimum.
 
-    Networks next, counting entries (distinct device and picks) so that a household on a
-    shared device counts once: every network with at least :data:`PROXY_MIN_MEMBERS`
-    entries is tested the same way, with (networks tested x patterns) as correction. A
-    care home or a carrier-grade NAT prefix hosts many identities, but their picks follow
-    the forum's shares and their like-minded ballots are seldom identical; only a group
-    whose near and identical ballots both far exceed those shares is flagged. Members are
-    the near ballots on the device or network.
+    Networks next (:func:`detect_proxy_networks`), counting entries (distinct device and
+    picks) so that a household on a shared device counts once: every network with at
+    least :data:`PROXY_MIN_MEMBERS` entries is tested the same way, with (networks tested
+    x patterns) as correction and null shares lifted by the network's own like-mindedness
+    (:meth:`ElectionIndex.local_lift`). A care home or a carrier-grade NAT prefix hosts
+    many identities, but their picks follow the forum's or their neighbourhood's shares
+    and their like-minded ballots are seldom identical; only a group whose near and
+    identical ballots both far exceed those shares is flagged. Members are the near
+    ballots on the device or network.
     """
     flags: list[Flag] = []
     flags.extend(detect_proxy_devices(ix))
@@ -719,24 +924,27 @@ def detect_proxy(ix: ElectionIndex) -> list[Flag]:
 
 def detect_proxy_devices(ix: ElectionIndex) -> list[Flag]:
     """The device half of :func:`detect_proxy`."""
-    per_device = Counter(d for d, c in zip(ix.dev, ix.claimed, strict=True) if not c and d >= 0)
+    per_device = Counter(ix.dev)
+    if any(ix.claimed):
+        per_device.subtract(d for d, c in zip(ix.dev, ix.claimed, strict=True) if c)
+    per_device.pop("", None)
     sizes = sorted(per_device.values())
     units = sorted(d for d, c in per_device.items() if c >= PROXY_MIN_MEMBERS)
     if not units:
         return []
     wanted = set(units)
-    rows: dict[int, list[int]] = {d: [] for d in units}
-    for i, (d, c) in enumerate(zip(ix.dev, ix.claimed, strict=True)):
-        if d in wanted and not c:
-            rows[d].append(i)
+    rows: dict[str, list[int]] = {d: [] for d in units}
+    for i in [i for i, d in enumerate(ix.dev) if d in wanted]:
+        if not ix.claimed[i]:
+            rows[ix.dev[i]].append(i)
     tests = len(units) * ix.n_patterns
     found = []
     for d in units:
         idx = rows[d]
-        best = _best_pattern(ix, Counter(ix.pid[i] for i in idx), len(idx))
+        best = _best_pattern(ix, Counter(ix.pid[i] for i in idx), len(idx), None, 0.0)
         if best is None:
             continue
-        pattern, evidence = best
+        pattern, evidence, _ = best
         corrected = bonferroni(evidence.log_p, tests)
         if evidence.near >= PROXY_MIN_MEMBERS and corrected <= math.log(ALPHA_PER_DETECTOR):
             found.append((corrected, d, pattern, evidence))
@@ -749,7 +957,7 @@ def detect_proxy_devices(ix: ElectionIndex) -> list[Flag]:
             f"carry at most {typical}); picks near {_picks_text(ix, pattern)}: "
             + _evidence_text(evidence, corrected, tests)
         )
-        name = ix.dev_names[d]
+        name = d
         flags.append(
             _make_flag(
                 ix,
@@ -772,32 +980,35 @@ def detect_proxy_devices(ix: ElectionIndex) -> list[Flag]:
 def detect_proxy_networks(ix: ElectionIndex) -> list[Flag]:
     """The network half of :func:`detect_proxy`."""
     by_net = ix.by_net
-    entries = {u: ix.net_entries(u) for u in sorted(by_net)}
-    sizes = sorted(n for n, _ in entries.values())
+    sizes = sorted(len(idx) for idx in by_net.values())
+    entries = {u: ix.net_entries(u) for u in sorted(by_net) if len(by_net[u]) >= PROXY_MIN_MEMBERS}
     units = [u for u, (n, _) in entries.items() if n >= PROXY_MIN_MEMBERS]
     if not units:
         return []
     tests = len(units) * ix.n_patterns
+    log_limit = math.log(ALPHA_PER_DETECTOR) - math.log(tests)
     found = []
     for u in units:
         n, counts = entries[u]
-        best = _best_pattern(ix, counts, n)
+        best = _best_pattern(ix, counts, n, u, log_limit)
         if best is None:
             continue
-        pattern, evidence = best
+        pattern, evidence, row = best
         corrected = bonferroni(evidence.log_p, tests)
         if evidence.near >= PROXY_MIN_MEMBERS and corrected <= math.log(ALPHA_PER_DETECTOR):
-            found.append((corrected, u, pattern, evidence))
+            found.append((corrected, u, pattern, evidence, row))
     flags = []
     typical = _quantile(sizes, 0.99)
-    for corrected, u, pattern, evidence in sorted(found, key=lambda r: (r[0], r[1])):
+    for corrected, u, pattern, evidence, row in sorted(found, key=lambda r: (r[0], r[1])):
         members = [i for i in by_net[u] if not ix.claimed[i] and ix.near(ix.pid[i], pattern)]
+        members = _trim_in_time(ix, members, [u], evidence.share)
         explanation = (
-            f"One network carries {evidence.n} distinct devices or picks (99% of the "
-            f"forum's networks carry at most {typical}); picks near "
-            f"{_picks_text(ix, pattern)}: " + _evidence_text(evidence, corrected, tests)
+            f"One network carries {evidence.n} devices (99% of the "
+            f"forum's networks carry at most {typical} ballots); picks near "
+            f"{_picks_text(ix, pattern)}, allowing its residents {row[5]:.1f} times the "
+            "forum's odds of such ballots: " + _evidence_text(evidence, corrected, tests)
         )
-        name = ix.net_names[u]
+        name = u
         flags.append(
             _make_flag(
                 ix,
@@ -821,12 +1032,12 @@ def detect_proxy_networks(ix: ElectionIndex) -> list[Flag]:
 
 
 def _greedy_block(
-    rows: Sequence[tuple[float, int, int, int, int]],
-    evidence_of: Callable[[int, int, int], _Evidence],
+    rows: Sequence[Row],
+    evidence_of: Callable[[Sequence[Row]], _Evidence],
     log_extra: Callable[[int], float],
     min_members: int,
 ) -> tuple[float, int, _Evidence] | None:
-    """Best prefix of ``rows`` = (own log p, tie-break, near, identical, n) in order.
+    """Best prefix of ``rows`` (sorted by their own evidence).
 
     Returns (corrected log p, units taken, pooled evidence): units are taken in order of
     their own evidence and the prefix with the smallest corrected p-value wins, where
@@ -834,21 +1045,19 @@ def _greedy_block(
     chosen, so each added unit must pay for itself.
     """
     best = None
-    k_sum = e_sum = n_sum = 0
-    for j, (_, _, k, e, n) in enumerate(rows[:DENSE_MAX_UNITS], start=1):
-        k_sum += k
-        e_sum += e
-        n_sum += n
+    k_sum = 0
+    for j in range(1, min(len(rows), DENSE_MAX_UNITS) + 1):
+        k_sum += rows[j - 1][2]
         if k_sum < min_members:
             continue
-        evidence = evidence_of(k_sum, e_sum, n_sum)
+        evidence = evidence_of(rows[:j])
         corrected = min(0.0, evidence.log_p + log_extra(j))
         if best is None or corrected < best[0]:
             best = (corrected, j, evidence)
     return best
 
 
-def _block_possible(rows: Sequence[tuple], log_extra: Callable[[int], float], limit: float) -> bool:
+def _block_possible(rows: Sequence[Row], log_extra: Callable[[int], float], limit: float) -> bool:
     """Whether some prefix of ``rows`` could reach ``limit``: the pooled tail of several
     units is at least the product of their own tails, so their summed log p-values bound
     the pooled one from below."""
@@ -866,22 +1075,25 @@ def detect_dense(ix: ElectionIndex) -> list[Flag]:
     In the spirit of FRAUDAR: a greedy search over voters x (picks, network) that resists
     camouflage because a member counts when its ballot is *near* the pattern, so varying
     one pick does not leave the block, and because busy networks and popular picks earn a
-    block nothing (each network's count is set against its own traffic and the pattern's
-    forum share).
+    block nothing (each network's count is set against its own traffic, the pattern's
+    forum share and the network's own like-mindedness).
 
     Candidate networks hold :data:`DENSE_MIN_UNIT_ENTRIES` to
     :data:`DENSE_MAX_UNIT_ENTRIES` entries. A network joins the block of a pattern when at
     least :data:`DENSE_MIN_UNIT_ENTRIES` of its entries are near it; networks are ranked
     by their own :func:`_evidence` and the block is the top j (2 <= j <=
-    :data:`DENSE_MAX_UNITS`) whose pooled counts give the smallest p-value corrected by
-    C(candidate networks, j) x :data:`DENSE_MAX_UNITS` x patterns. Blocks of at least
-    :data:`DENSE_MIN_MEMBERS` near entries with corrected p-value at most
-    :data:`ALPHA_PER_DETECTOR` are flagged, most significant first, each rechecked after
-    earlier flags have taken their members.
+    :data:`DENSE_MAX_UNITS`) whose pooled counts (:func:`_pooled`) give the smallest
+    p-value corrected by C(candidate networks, j) x :data:`DENSE_MAX_UNITS` x patterns.
+    Blocks of at least :data:`DENSE_MIN_MEMBERS` near entries with corrected p-value at
+    most :data:`ALPHA_PER_DETECTOR` are flagged, most significant first, each rechecked
+    after earlier flags have taken their members. When a single network explains the
+    block best it is left to :func:`detect_proxy_networks`.
     """
     by_net = ix.by_net
     units = []
     for u in sorted(by_net):
+        if len(by_net[u]) < DENSE_MIN_UNIT_ENTRIES:
+            continue
         n, _ = ix.net_entries(u)
         if DENSE_MIN_UNIT_ENTRIES <= n <= DENSE_MAX_UNIT_ENTRIES:
             units.append(u)
@@ -893,30 +1105,27 @@ def detect_dense(ix: ElectionIndex) -> list[Flag]:
     def log_extra(j: int) -> float:
         return log_comb(units_total, j) + log_base
 
-    per_pattern: dict[int, list[int]] = defaultdict(list)
-    hot_units: dict[tuple[int, int], list[int]] = defaultdict(list)
+    # a network holding k >= 5 entries near a 3-pick pattern holds one of its pairs twice
+    per_pattern: dict[int, list[str]] = defaultdict(list)
+    hot_units: dict[tuple[int, int], list[str]] = defaultdict(list)
     for u in units:
         n, counts = ix.net_entries(u)
         pairs, _ = ix.net_pairs(u)
-        listed = False
-        if max(pairs.values(), default=0) >= 2:
-            for pattern in counts:
-                if not ix.is_pattern(pattern):
-                    continue
-                k = ix.near_in_net(u, pattern)
-                if k >= DENSE_MIN_UNIT_ENTRIES and k >= 2.0 * n * ix.share(pattern) + 2.0:
-                    per_pattern[pattern].append(u)
-                    listed = True
-        if listed:
-            for pair, c in pairs.items():
-                if c >= 2:
-                    hot_units[pair].append(u)
-        else:
+        hot = {pair for pair, c in pairs.items() if c >= 2}
+        if not hot:
             ix._pair_cache.pop(u, None)
+            continue
+        for pair in hot:
+            hot_units[pair].append(u)
+        for pattern, c in counts.items():
+            if c < 2 or not ix.is_pattern(pattern) or hot.isdisjoint(ix.pairs_of(pattern)):
+                continue
+            k = ix.near_in_net(u, pattern)
+            if k >= DENSE_MIN_UNIT_ENTRIES and k >= 1.5 * n * ix.share(pattern) + 2.0:
+                per_pattern[pattern].append(u)
 
-    def rows_for(pattern: int, candidates: Iterable[int]) -> list[tuple]:
-        share = ix.share(pattern)
-        exact_share = ix.exact_share(pattern)
+    def rows_for(pattern: int, candidates: Iterable[str], local: bool) -> list[Row]:
+        share, exact_share = ix.share(pattern), ix.exact_share(pattern)
         rows = []
         for u in candidates:
             n, counts = ix.net_entries(u)
@@ -924,32 +1133,35 @@ def detect_dense(ix: ElectionIndex) -> list[Flag]:
             if k < DENSE_MIN_UNIT_ENTRIES:
                 continue
             e = counts.get(pattern, 0)
-            own = _evidence(k, e, n, share, exact_share).log_p
-            rows.append((own, u, k, e, n))
+            near_lift, exact_lift = ix.local_lift(counts, pattern, u) if local else (1.0, 1.0)
+            own = _pooled([(0.0, u, k, e, n, near_lift, exact_lift)], share, exact_share)
+            rows.append((own.log_p, u, k, e, n, near_lift, exact_lift))
         rows.sort()
         return rows
 
-    def evidence_of(pattern: int) -> Callable[[int, int, int], _Evidence]:
-        return lambda k, e, n: _unit_evidence(ix, pattern, k, e, n)
+    def evidence_of(pattern: int) -> Callable[[Sequence[Row]], _Evidence]:
+        return lambda rows: _forum_evidence(ix, pattern, rows)
 
-    slack = math.log(ALPHA_PER_DETECTOR) + DENSE_RECHECK_SLACK
+    limit = math.log(ALPHA_PER_DETECTOR)
     candidates = []
     for pattern in sorted(per_pattern):
         if len(per_pattern[pattern]) < 2:
             continue
-        rows = rows_for(pattern, per_pattern[pattern])
-        if not _block_possible(rows, log_extra, slack):
+        rows = rows_for(pattern, per_pattern[pattern], local=False)
+        if not _block_possible(rows, log_extra, limit + DENSE_RECHECK_SLACK):
             continue
         result = _greedy_block(rows, evidence_of(pattern), log_extra, DENSE_MIN_MEMBERS)
-        if result is not None and result[0] <= slack:
+        if result is not None and result[0] <= limit + DENSE_RECHECK_SLACK:
             candidates.append((result[0], pattern))
 
     flags = []
     for _, pattern in sorted(candidates):
         near_units = sorted({u for pair in ix.pairs_of(pattern) for u in hot_units.get(pair, ())})
-        rows = rows_for(pattern, near_units)
+        rows = rows_for(pattern, near_units, local=True)
+        if not _block_possible(rows, log_extra, limit):
+            continue
         result = _greedy_block(rows, evidence_of(pattern), log_extra, DENSE_MIN_MEMBERS)
-        if result is None or result[0] > math.log(ALPHA_PER_DETECTOR) or result[1] < 2:
+        if result is None or result[0] > limit or result[1] < 2:
             continue  # a block of one network is left to the proxy detector
         corrected, j, evidence = result
         chosen = [row[1] for row in rows[:j]]
@@ -959,13 +1171,14 @@ def detect_dense(ix: ElectionIndex) -> list[Flag]:
             for i in by_net[u]
             if not ix.claimed[i] and ix.near(ix.pid[i], pattern)
         ]
+        members = _trim_in_time(ix, members, chosen, evidence.share)
         tests = math.exp(min(log_extra(j), 40 * _LN10))
         explanation = (
-            f"{j} small networks together carry {evidence.n} distinct devices or picks, "
+            f"{j} small networks together carry {evidence.n} devices, "
             f"with picks near {_picks_text(ix, pattern)}: "
             + _evidence_text(evidence, corrected, tests)
         )
-        names = sorted(ix.net_names[u] for u in chosen)
+        names = sorted(chosen)
         flags.append(
             _make_flag(
                 ix,
@@ -995,62 +1208,77 @@ def detect_lockstep(ix: ElectionIndex) -> list[Flag]:
     holds at least :data:`LOCKSTEP_SEED_MIN` exact copies with an uncorrected binomial
     tail below :data:`LOCKSTEP_SEED_P`. Its sliding windows of :data:`LOCKSTEP_WIDTHS` bins
     are scored by P(X >= k), X ~ Bin(ballots in the window, the pattern's share outside
-    the window); a burst is the best window when its p-value times (patterns x windows) is
-    at most :data:`ALPHA_PER_DETECTOR`.
+    the window), and the best window is the burst.
 
-    Within a burst, networks holding at least two near entries are ranked and joined
+    Within the burst, networks holding at least two near entries are ranked and joined
     greedily as in :func:`detect_dense`, with :func:`_evidence` computed against the
     pattern's shares *in that window* (shrunk towards the forum-wide shares by
-    :data:`LOCKSTEP_PRIOR_BALLOTS`, and never below them): a newsletter that makes many
-    residents vote alike at once raises those shares everywhere, so only networks far
-    above them count. A block of at least :data:`LOCKSTEP_MIN_MEMBERS` entries whose
-    p-value, corrected by C(networks active in the window, j) x :data:`DENSE_MAX_UNITS` x
-    patterns x windows, is at most :data:`ALPHA_PER_DETECTOR` is a ``lockstep_bloc``. The
-    rest of the burst, if still significant and at least :data:`MOBILISATION_MIN_MEMBERS`
-    ballots, is reported as ``mobilisation``.
+    :data:`LOCKSTEP_PRIOR_BALLOTS`, and never below the forum-wide shares lifted by the
+    network's own like-mindedness): a newsletter that makes many residents vote alike at
+    once raises those shares everywhere, so only networks far above them count. A block of
+    at least :data:`LOCKSTEP_MIN_MEMBERS` entries whose p-value, corrected by C(networks
+    active in the window, j) x :data:`DENSE_MAX_UNITS` x patterns x windows, is at most
+    :data:`ALPHA_PER_DETECTOR` is a ``lockstep_bloc``. The rest of the burst, if its
+    window p-value corrected by patterns x windows is at most :data:`ALPHA_PER_DETECTOR`
+    and it holds at least :data:`MOBILISATION_MIN_MEMBERS` ballots, is reported as
+    ``mobilisation`` (information only).
     """
     if ix.n == 0:
         return []
-    t0 = ix.ts[0]
+    ts, order, pid, claimed = ix.ts_sorted, ix.order, ix.pid, ix.claimed
+    t0 = ts[0]
     width = LOCKSTEP_BIN_SECONDS
-    bins = [int((t - t0) // width) for t in ix.ts]
-    n_bins = bins[-1] + 1
-    traffic = [0] * (n_bins + 1)
-    for b, c in Counter(bins).items():
-        traffic[b + 1] = c
-    for b in range(n_bins):
-        traffic[b + 1] += traffic[b]
-    size = len(ix.pick_sets)
-    cell = Counter(b * size + p for b, p, c in zip(bins, ix.pid, ix.claimed, strict=True) if not c)
-    by_pid: dict[int, dict[int, int]] = defaultdict(dict)
-    seeds: dict[int, float] = {}
+    n_bins = int((ts[-1] - t0) // width) + 1
+    # bin b holds the ballots order[traffic[b]:traffic[b + 1]]
+    traffic = [bisect_left(ts, t0 + b * width) for b in range(n_bins)] + [ix.n]
+    any_claimed = any(claimed)
+    cells: list[dict[int, int]] = []
+    seeds: dict[int, tuple[float, int, int]] = {}
     log_seed = math.log(LOCKSTEP_SEED_P)
-    for key, c in cell.items():
-        b, p = divmod(key, size)
-        by_pid[p][b] = c
-        if c >= LOCKSTEP_SEED_MIN:
-            n_b = traffic[b + 1] - traffic[b]
-            share = ix.pid_count[p] / ix.n
+    counts, n_total = ix.pid_count, ix.n
+    for b in range(n_bins):
+        lo, hi = traffic[b], traffic[b + 1]
+        if any_claimed:
+            cell = Counter(pid[i] for i in order[lo:hi] if not claimed[i])
+        else:
+            cell = Counter(map(pid.__getitem__, order[lo:hi]))
+        cells.append(cell)
+        n_b = hi - lo
+        for p, c in cell.items():
+            if c < LOCKSTEP_SEED_MIN:
+                continue
+            share = counts[p] / n_total
             if c > 2.0 * n_b * share + 2.0 and ix.is_pattern(p):
                 log_p = log_binom_sf(c, n_b, share)
-                if log_p < log_seed and log_p < seeds.get(p, 0.0):
-                    seeds[p] = log_p
-    del cell
+                if log_p < log_seed and log_p < seeds.get(p, (0.0,))[0]:
+                    seeds[p] = (log_p, b, n_b)
+    wanted = {q for p in seeds for q in ix.near_pids(p)}
+    by_pid: dict[int, dict[int, int]] = defaultdict(dict)
+    for b, cell in enumerate(cells):
+        for p in cell.keys() & wanted:
+            by_pid[p][b] = cell[p]
+    del cells
     base_tests = ix.n_patterns * n_bins * len(LOCKSTEP_WIDTHS)
     flags: list[Flag] = []
     for pattern in sorted(seeds, key=lambda p: (seeds[p], p)):
+        _, b, n_b = seeds[pattern]
+        left = by_pid[pattern].get(b, 0)
+        share = counts[pattern] / n_total
+        if left < LOCKSTEP_SEED_MIN or log_binom_sf(left, n_b, share) >= log_seed:
+            continue  # earlier flags took the copies that made it a seed
         for _ in range(LOCKSTEP_MAX_BURSTS):
-            burst = _best_window(ix, pattern, by_pid, traffic, n_bins, base_tests)
+            burst = _best_window(ix, pattern, by_pid, traffic, n_bins)
             if burst is None:
                 break
-            found = _split_burst(ix, pattern, burst, bins, base_tests)
+            found = _split_burst(ix, pattern, burst, traffic, base_tests)
             if not found:
                 break
             for flag, members in found:
                 flags.append(flag)
-                ix.claim(members)
+                if flag.tier != MOBILISATION:  # information only: later detectors may
+                    ix.claim(members)  # still find a concentrated part of it
                 for i in members:
-                    by_pid[ix.pid[i]][bins[i]] -= 1
+                    by_pid[pid[i]][int((ix.ts[i] - t0) // width)] -= 1
     return flags
 
 
@@ -1060,20 +1288,31 @@ def _best_window(
     by_pid: dict[int, dict[int, int]],
     traffic: list[int],
     n_bins: int,
-    base_tests: int,
 ) -> tuple[float, int, int, int, int] | None:
+    """(log p, first bin, end bin, near ballots, ballots) of the pattern's best window.
+
+    A window is scored by the smaller of the binomial tails of its near and its identical
+    ballots (against the pattern's shares outside the window): a burst of a popular
+    pattern shows in its identical copies more than in its near ones. Windows not three
+    standard deviations above both shares are skipped.
+    """
     series = [0] * (n_bins + 1)
+    exact = [0] * (n_bins + 1)
     starts = set()
     for p in ix.near_pids(pattern):
         for b, c in by_pid.get(p, {}).items():
             if c:
                 series[b + 1] += c
                 starts.add(b)
+    for b, c in by_pid.get(pattern, {}).items():
+        exact[b + 1] += c
     if not starts:
         return None
     for b in range(n_bins):
         series[b + 1] += series[b]
+        exact[b + 1] += exact[b]
     best = None
+    share, exact_share = ix.share(pattern), ix.exact_share(pattern)
     for w in LOCKSTEP_WIDTHS:
         for start in starts:
             end = min(start + w, n_bins)
@@ -1081,89 +1320,122 @@ def _best_window(
             if k < LOCKSTEP_MIN_MEMBERS:
                 continue
             n = traffic[end] - traffic[start]
-            log_p = log_binom_sf(k, n, ix.share(pattern, k, n))
+            x = exact[end] - exact[start]
+            expected, expected_exact = n * share, n * exact_share
+            near_high = k >= expected + 3.0 * math.sqrt(expected) + 3.0
+            exact_high = x >= expected_exact + 3.0 * math.sqrt(expected_exact) + 3.0
+            if not (near_high or exact_high):
+                continue
+            log_p = min(
+                log_binom_sf(k, n, ix.share(pattern, k, n)),
+                log_binom_sf(x, n, ix.exact_share(pattern, x, n)),
+            )
             if best is None or (log_p, start, w) < best[:3]:
                 best = (log_p, start, w, k, n)
     if best is None:
         return None
-    corrected = bonferroni(best[0], base_tests)
-    if corrected > math.log(ALPHA_PER_DETECTOR):
-        return None
-    return (corrected, best[1], min(best[1] + best[2], n_bins), best[3], best[4])
+    return (best[0], best[1], min(best[1] + best[2], n_bins), best[3], best[4])
 
 
 def _split_burst(
     ix: ElectionIndex,
     pattern: int,
     burst: tuple[float, int, int, int, int],
-    bins: list[int],
+    edges: list[int],
     base_tests: int,
 ) -> list[tuple[Flag, list[int]]]:
-    corrected, start, end, k_w, n_w = burst
-    lo = bisect_left(bins, start)
-    hi = bisect_left(bins, end)
-    entries: dict[int, set] = defaultdict(set)
-    near_entries: dict[int, set] = defaultdict(set)
-    members_by_unit: dict[int, list[int]] = defaultdict(list)
+    log_p_window, start, end, k_w, n_w = burst
+    lo, hi = edges[start], edges[end]
+    t_lo, t_hi = ix.ts_sorted[lo], ix.ts_sorted[hi - 1]
+    near_set = set(ix.near_pids(pattern))
+    near_entries: dict[str, set] = defaultdict(set)
+    members_by_unit: dict[str, list[int]] = defaultdict(list)
     burst_members = []
-    for i in range(lo, hi):
-        if ix.claimed[i]:
+    claimed, pid, net, dev = ix.claimed, ix.pid, ix.net, ix.dev
+    for i in ix.order[lo:hi]:
+        p = pid[i]
+        if p not in near_set or claimed[i]:
             continue
-        u, d, p = ix.net[i], ix.dev[i], ix.pid[i]
-        entry = (d if d >= 0 else -1 - i, p)
-        is_near = ix.near(p, pattern)
-        if is_near:
-            burst_members.append(i)
-        if u < 0:
-            continue
-        entries[u].add(entry)
-        if is_near:
-            near_entries[u].add(entry)
+        burst_members.append(i)
+        u = net[i]
+        if u:
+            near_entries[u].add((dev[i] or i, p == pattern))
             members_by_unit[u].append(i)
-    e_w = sum(len(s) for s in entries.values())
+    # a network's traffic in the window is counted in ballots (at least its entries, so
+    # the expected count can only grow)
+    e_w = n_w
     k_entries = sum(len(s) for s in near_entries.values())
-    x_entries = sum(1 for s in near_entries.values() for _, p in s if p == pattern)
+    # an entry is a device: near if any of its ballots is, identical if any is
+    for u, found in near_entries.items():
+        exact = {d for d, same in found if same}
+        near_entries[u] = {(d, d in exact) for d, _ in found}
+    x_entries = sum(1 for s in near_entries.values() for _, same in s if same)
     share_all = ix.share(pattern, k_w, n_w)
     exact_all = ix.exact_share(pattern)
     prior = LOCKSTEP_PRIOR_BALLOTS
 
-    def window_evidence(k: int, x: int, n: int) -> _Evidence:
+    def window_evidence(rows: Sequence[Row]) -> _Evidence:
+        k = sum(r[2] for r in rows)
+        x = sum(r[3] for r in rows)
+        n = sum(r[4] for r in rows)
         rest = max(e_w - n, 0) + prior
-        share = max(share_all, (max(k_entries - k, 0) + prior * share_all) / rest)
-        exact = max(exact_all, (max(x_entries - x, 0) + prior * exact_all) / rest)
-        return _evidence(k, x, n, min(share, 1.0), min(exact, 1.0))
+        local = (max(k_entries - k, 0) + prior * share_all) / rest
+        local_exact = (max(x_entries - x, 0) + prior * exact_all) / rest
+        near_mass = sum(r[4] * max(lifted(share_all, r[5]), local) for r in rows)
+        exact_mass = sum(r[4] * max(lifted(exact_all, r[6]), local_exact) for r in rows)
+        return _evidence(k, x, n, min(near_mass / n, 1.0), min(exact_mass / n, 1.0))
 
-    rows = []
+    rows: list[Row] = []
     for u in sorted(near_entries):
         k = len(near_entries[u])
         if k < 2:
             continue
-        x = sum(1 for _, p in near_entries[u] if p == pattern)
-        n = len(entries[u])
-        rows.append((window_evidence(k, x, n).log_p, u, k, x, n))
+        x = sum(1 for _, same in near_entries[u] if same)
+        times = ix.net_times(u)
+        n = bisect_right(times, t_hi) - bisect_left(times, t_lo)
+        if _evidence(k, x, n, share_all, exact_all).log_p > LOCKSTEP_UNIT_LOG_P:
+            continue  # too weak to help a block even at the forum's shares
+        row = (0.0, u, k, x, n, 1.0, 1.0)
+        rows.append((window_evidence([row]).log_p, *row[1:]))
     rows.sort()
-    active = len(entries)
+    active = len(set(map(net.__getitem__, ix.order[lo:hi])) - {""})
     log_base = math.log(base_tests) + math.log(DENSE_MAX_UNITS)
 
     def log_extra(j: int) -> float:
         return log_comb(active, j) + log_base
 
+    limit = math.log(ALPHA_PER_DETECTOR)
     best = _greedy_block(rows, window_evidence, log_extra, LOCKSTEP_MIN_MEMBERS)
+    if best is not None and best[0] <= limit + DENSE_RECHECK_SLACK:
+        # worth the networks' own allowances (which only raise p-values)
+        lifted_rows = []
+        for _, u, k, x, n, _, _ in rows[: 2 * DENSE_MAX_UNITS]:
+            row = (0.0, u, k, x, n, *ix.local_lift(ix.net_entries(u)[1], pattern, u))
+            lifted_rows.append((window_evidence([row]).log_p, *row[1:]))
+        rows = sorted(lifted_rows)
+        best = _greedy_block(rows, window_evidence, log_extra, LOCKSTEP_MIN_MEMBERS)
     found: list[tuple[Flag, list[int]]] = []
     taken: set[int] = set()
     window_text = _duration((end - start) * LOCKSTEP_BIN_SECONDS)
-    if best is not None and best[0] <= math.log(ALPHA_PER_DETECTOR):
+    if best is not None and best[0] <= limit:
         total, j, evidence = best
         chosen = [row[1] for row in rows[:j]]
-        members = sorted(i for u in chosen for i in members_by_unit[u])
+        # the burst may be part of a longer run on the same networks: take the window
+        # over the whole election that makes their near ballots most surprising
+        near_all = [
+            i for u in chosen for i in ix.by_net[u] if not claimed[i] and pid[i] in near_set
+        ]
+        members = _trim_in_time(ix, near_all, chosen, evidence.share)
+        if not set(members_by_unit[chosen[0]]) & set(members):
+            members = sorted(i for u in chosen for i in members_by_unit[u])
         taken.update(members)
-        names = sorted(ix.net_names[u] for u in chosen)
+        names = sorted(chosen)
         tests = math.exp(min(log_extra(j), 40 * _LN10))
         explanation = (
             f"A burst of {k_w} ballots near picks {_picks_text(ix, pattern)} within "
-            f"{window_text} (p = {_fmt_p(corrected)}); {j} network(s) among the {active:,} "
-            f"active in that window carry {evidence.n} distinct devices or picks, judged "
-            f"against the window's own shares: " + _evidence_text(evidence, total, tests)
+            f"{window_text}; {j} network(s) among the {active:,} active in that window "
+            f"carry {evidence.n} devices, judged against the window's own "
+            "shares: " + _evidence_text(evidence, total, tests)
         )
         found.append(
             (
@@ -1189,15 +1461,15 @@ def _split_burst(
         x = sum(1 for i in rest if ix.pid[i] == pattern)
         evidence = _Evidence(0.0, k, x, n_w, ix.share(pattern, k, n_w), exact_all)
         log_p = bonferroni(log_binom_sf(k, n_w, evidence.share), base_tests)
-        if log_p <= math.log(ALPHA_PER_DETECTOR):
-            networks = len({ix.net[i] for i in rest if ix.net[i] >= 0})
+        if log_p <= limit:
+            networks = len({ix.net[i] for i in rest if ix.net[i]})
             explanation = (
                 f"{k} ballots near picks {_picks_text(ix, pattern)} within {window_text} "
                 f"where {evidence.expected:.1f} were expected from the pattern's share "
-                f"(p = {_fmt_p(log_p)}), spread over {networks} networks as organic "
-                "mobilisation would be. Information only."
+                f"(p = {_fmt_p(log_p)} after {base_tests:,} tests), spread over "
+                f"{networks} networks as organic mobilisation would be. Information only."
             )
-            day = datetime.fromtimestamp(ix.ts[rest[0]], UTC).date().isoformat()
+            day = (EPOCH + timedelta(seconds=ix.ts[rest[0]])).date().isoformat()
             found.append(
                 (
                     _make_flag(
@@ -1225,13 +1497,14 @@ Detector = Callable[[ElectionIndex], list[Flag]]
 
 DETECTORS: dict[str, Detector] = {
     "proxy_devices": detect_proxy_devices,
+    "lockstep": detect_lockstep,
     "dense": detect_dense,
     "proxy_networks": detect_proxy_networks,
-    "lockstep": detect_lockstep,
 }
 """Detectors by name, in the order :func:`scan` runs them. Proxy casting is split in two
-so that a bloc on several networks is found whole by the dense-block search before any
-one of its networks is flagged alone."""
+so that a bloc on several networks is found whole (by its burst, or by the dense-block
+search) before any one of its networks is flagged alone; bursts come before the
+whole-election search so that a burst's flag holds only the burst's ballots."""
 
 _TIER_ORDER = {tier: n for n, tier in enumerate(TIERS)}
 

@@ -1,0 +1,524 @@
+"""The Method of Equal Shares (``voting.tally.equal_shares``) and the rule registry.
+
+Checked by hand on small examples; against a direct, exact implementation of
+the definition (below) on many random elections, also with the engine's fixed
+point made so coarse that every exact fallback runs; the completion's skipped
+steps against running every step; against pabutools 1.2.3 on generated
+elections; and against the pabutools outcomes recorded for the real Pabulib
+files in ``tests/data``.
+"""
+
+import json
+import random
+import re
+from collections import Counter
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from pabutools.election import Cardinality_Sat
+from pabutools.election import Cost_Sat
+from pabutools.election import parse_pabulib
+from pabutools.fractions import frac
+from pabutools.rules import completion_by_rule_combination
+from pabutools.rules import greedy_utilitarian_welfare
+from pabutools.rules import method_of_equal_shares
+
+from tests.unit import pbgen
+from voting import pabulib
+from voting import tally
+from voting.tally import Election
+from voting.tally import equal_shares
+from voting.tally import Item
+from voting.tally import Options
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+REAL = sorted(DATA.glob("*.pb"))
+SAT = {"cost": Cost_Sat, "approval": Cardinality_Sat}
+
+
+# --- the definition, written out directly -------------------------------------------
+
+
+def reference_mes(profile, costs, money, utility):
+    """MES as defined: every voter starts with ``money``; each round buys the
+    item with the least price per unit of utility (ties: smallest id as text),
+    its supporters paying ``min(money left, price)``."""
+    groups = [(set(ballot), number) for ballot, number in profile.items()]
+    left = [Fraction(money)] * len(groups)
+    remaining = {item for ballot, _ in groups for item in ballot}
+    bought = []
+    while True:
+        best = None
+        for item in sorted(remaining):
+            supporters = sorted(
+                (left[g], number) for g, (ballot, number) in enumerate(groups) if item in ballot
+            )
+            if sum(x * number for x, number in supporters) < costs[item]:
+                continue
+            paid, rich = Fraction(0), sum(number for _, number in supporters)
+            for x, number in supporters:
+                price = (costs[item] - paid) / rich
+                if price <= x:
+                    break
+                paid += x * number
+                rich -= number
+            per_utility = price / (costs[item] if utility == "cost" else 1)
+            if best is None or per_utility < best[0]:
+                best = (per_utility, item, price)
+        if best is None:
+            return bought
+        _, item, price = best
+        for g, (ballot, _number) in enumerate(groups):
+            if item in ballot:
+                left[g] -= min(left[g], price)
+        bought.append(item)
+        remaining.discard(item)
+
+
+def reference_funded(profile, costs, budget, utility, completion, increment):
+    """The funded set, completing step by step as pabutools does."""
+    n = sum(profile.values())
+    supported = {item for ballot in profile for item in ballot}
+    if not n:
+        chosen = []
+    elif not completion:
+        chosen = reference_mes(profile, costs, Fraction(budget, n), utility)
+    else:
+        chosen, k = [], 0
+        while True:
+            outcome = reference_mes(profile, costs, Fraction(budget, n) + k * increment, utility)
+            spent = sum(costs[item] for item in outcome)
+            if spent > budget:
+                break
+            chosen = outcome
+            if all(costs[item] > budget - spent for item in supported - set(outcome)):
+                break
+            k += 1
+    funded = set(chosen)
+    if completion:
+        votes = Counter()
+        for ballot, number in profile.items():
+            for item in ballot:
+                votes[item] += number
+        left = budget - sum(costs[item] for item in funded)
+        for item in sorted(costs, key=lambda item: (-votes[item], item)):
+            if item not in funded and costs[item] <= left:
+                funded.add(item)
+                left -= costs[item]
+    return funded
+
+
+def profile_of(election: pabulib.PbElection) -> Counter:
+    return Counter(frozenset(voter.picks) for voter in election.voters)
+
+
+def items_of(election: pabulib.PbElection) -> list[Item]:
+    return [Item(p.id, p.cost) for p in election.projects]
+
+
+def funded_set(ballots, items, budget, **options) -> set[str]:
+    return set(equal_shares(ballots, items, budget, **options).funded_ids)
+
+
+# --- by hand ------------------------------------------------------------------------
+
+
+def test_cost_utility_prefers_the_item_cheapest_per_unit_of_cost():
+    # Four voters with 10 each. Round 1: b costs each of its 3 supporters 10,
+    # a third of a unit per unit of cost; a costs its 2 supporters 10 each,
+    # half a unit. b is bought, its supporters are left with nothing, a is
+    # then out of reach, and c is bought by its one supporter.
+    items = [Item("a", 20), Item("b", 30), Item("c", 10)]
+    ballots = [["a", "b"], ["a", "b"], ["b"], ["c"]]
+    assert funded_set(ballots, items, 40, completion=False) == {"b", "c"}
+    assert funded_set(ballots, items, 40) == {"b", "c"}
+
+
+def test_approval_utility_prefers_the_item_cheapest_per_supporter():
+    # Every item costs each supporter 10: a tie, broken by id; a is bought.
+    # Then b's supporters hold 10 together, less than its cost.
+    items = [Item("a", 20), Item("b", 30), Item("c", 10)]
+    ballots = [["a", "b"], ["a", "b"], ["b"], ["c"]]
+    assert funded_set(ballots, items, 40, utility="approval", completion=False) == {"a", "c"}
+    assert funded_set(ballots, items, 40, utility="approval") == {"a", "c"}
+
+
+def test_a_supporter_short_of_the_price_pays_all_she_has():
+    # Three voters with 10 each. With approval utility b (5 per supporter)
+    # comes before a (7 each). Then a's supporters hold 10 and 5: the second
+    # pays her 5 and the first pays the remaining 9.
+    items = [Item("a", 14), Item("b", 10)]
+    ballots = [["a"], ["a", "b"], ["b"]]
+    mes = tally._Mes(Counter(map(frozenset, ballots)), {"a": 2, "b": 2}, items, "approval")
+    bought, _ = mes.run(Fraction(10))
+    assert [mes.items[q].id for q in bought] == ["b", "a"]
+    funding = equal_shares(ballots, items, 30, utility="approval", completion=False)
+    assert funding.funded_ids == ["a", "b"] and funding.spent == 24
+
+
+def test_completion_raises_the_voters_money_one_unit_at_a_time():
+    # Two voters with 5 each: x costs each 3, then y (4, one supporter) is out
+    # of reach with 2 left. With 7 each, the second step, y is bought too, and
+    # the outcome spends the whole envelope.
+    items = [Item("x", 6), Item("y", 4)]
+    ballots = [["x", "y"], ["x"]]
+    assert funded_set(ballots, items, 10, completion=False) == {"x"}
+    assert funded_set(ballots, items, 10) == {"x", "y"}
+    mes = tally._Mes(Counter(map(frozenset, ballots)), {"x": 2, "y": 1}, items, "cost")
+    assert [mes.items[q].id for q in mes.run(Fraction(6))[0]] == ["x"]
+    assert [mes.items[q].id for q in mes.run(Fraction(7))[0]] == ["x", "y"]
+
+
+def test_completion_stops_when_exhaustive():
+    # Voters start with 4: a costs voters 1 and 2 3 each; b and c cost voter 3
+    # 3 each, b wins the tie, and voter 3 keeps 1, too little for c, which
+    # would still fit the 3 left of the envelope. With 6 each (two steps)
+    # voter 3 buys both, and all three items spend the envelope of 12.
+    items = [Item("a", 6), Item("b", 3), Item("c", 3)]
+    ballots = [["a"], ["a"], ["b", "c"]]
+    assert funded_set(ballots, items, 12, completion=False) == {"a", "b"}
+    assert funded_set(ballots, items, 12) == {"a", "b", "c"}
+    # With 11, only 2 are left after a and b: c does not fit, nothing to do.
+    assert funded_set(ballots, items, 11) == {"a", "b"}
+
+
+def test_completion_keeps_the_last_outcome_within_the_envelope_then_fills_greedily():
+    # Three voters with 2 each: neither b (8, two supporters) nor a (6, one)
+    # can be paid for, though a would fit. With 3 each, still nothing; with
+    # 4 each b's supporters pay 8, more than the envelope of 6. So the
+    # outcome of the step before (nothing) is kept, and the greedy fill by
+    # votes skips b (8 > 6) and funds a.
+    items = [Item("a", 6), Item("b", 8)]
+    ballots = [["b"], ["b"], ["a"]]
+    assert funded_set(ballots, items, 6, completion=False) == set()
+    assert funded_set(ballots, items, 6) == {"a"}
+
+
+def test_ties_go_to_the_smallest_id_as_text():
+    items = [Item("9", 10), Item("10", 10)]
+    ballots = [["9", "10"]] * 2
+    # Both cost each supporter 5; only one fits; "10" < "9" as text.
+    assert funded_set(ballots, items, 10, completion=False) == {"10"}
+    assert funded_set(ballots, items, 10, utility="approval", completion=False) == {"10"}
+
+
+def test_items_without_votes_are_never_bought_by_equal_shares_but_may_fill():
+    items = [Item("a", 10), Item("z", 5)]
+    ballots = [["a"], ["a"]]
+    assert funded_set(ballots, items, 15, completion=False) == {"a"}
+    # The completion's greedy fill funds what fits, as pabutools' greedy does.
+    assert funded_set(ballots, items, 15) == {"a", "z"}
+
+
+def test_ballots_that_approve_nothing_still_receive_a_share():
+    items = [Item("a", 10)]
+    # Two voters with 5 each: a's one supporter cannot pay 10.
+    assert funded_set([["a"], []], items, 10, completion=False) == set()
+    # Raising each voter's money to 10 (five steps) buys it.
+    assert funded_set([["a"], []], items, 10) == {"a"}
+    assert funded_set([["a"]], items, 10, completion=False) == {"a"}
+
+
+def test_no_ballots_or_no_money():
+    items = [Item("a", 10), Item("b", 30)]
+    assert funded_set([], items, 40, completion=False) == set()
+    assert funded_set([], items, 40) == {"a", "b"}  # the greedy fill alone
+    assert funded_set([["a"]], items, 0) == set()
+
+
+def test_the_result_has_the_shape_of_greedys():
+    items = [Item("a", 20, "환경"), Item("b", 30, "교통"), Item("c", 10), Item("d", 50, "환경")]
+    ballots = [["a", "b"], ["a", "b"], ["b"], ["c"]]
+    funding = equal_shares(ballots, items, 40, completion=False)
+    assert [(row.rank, row.item.id, row.votes) for row in funding.rows] == [
+        (1, "b", 3),
+        (2, "a", 2),
+        (3, "c", 1),
+        (4, "d", 0),
+    ]
+    assert [(row.funded, row.reason) for row in funding.rows] == [
+        (True, "funded"),
+        (False, "not_selected"),
+        (True, "funded"),
+        (False, "not_selected"),
+    ]
+    assert funding.funded_ids == ["b", "c"]
+    assert (funding.envelope, funding.spent, funding.remaining) == (40, 40, 0)
+    assert funding.field_spent == {"환경": 0, "교통": 30}
+    assert funding.cut_rank == 2
+    assert tally.NOT_SELECTED in tally.REASONS
+
+
+def test_min_votes_leaves_items_out_but_not_their_voters():
+    items = [Item("a", 10), Item("b", 10)]
+    ballots = [["a"], ["a"], ["b"]]
+    funding = equal_shares(ballots, items, 30, min_votes=2)
+    assert {row.item.id: row.reason for row in funding.rows} == {
+        "a": "funded",
+        "b": "below_threshold",
+    }
+    # Each of the three voters still starts with 10, so a costs its two 5 each.
+    assert funding.spent == 10
+
+
+def test_ballots_and_a_grouped_profile_give_the_same_result():
+    election = pbgen.random_election(7)
+    items = items_of(election)
+    ballots = [voter.picks for voter in election.voters]
+    grouped = profile_of(election)
+    for completion in (False, True):
+        assert equal_shares(ballots, items, election.budget, completion=completion) == (
+            equal_shares(grouped, items, election.budget, completion=completion)
+        )
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"field_envelopes": {"환경": 10}}, ValueError),
+        ({"utility": "votes"}, ValueError),
+        ({"increment": 0}, ValueError),
+        ({"increment": 0.5}, TypeError),
+        ({"min_votes": -1}, ValueError),
+    ],
+)
+def test_bad_options_are_refused(options, error):
+    with pytest.raises(error):
+        equal_shares([["a"]], [Item("a", 10, "환경")], 10, **options)
+
+
+def test_bad_ballots_are_refused():
+    with pytest.raises(ValueError, match="unknown item ids: b"):
+        equal_shares([["a", "b"]], [Item("a", 10)], 10)
+    with pytest.raises(ValueError, match="duplicate item id"):
+        equal_shares([["a"]], [Item("a", 10), Item("a", 20)], 10)
+    with pytest.raises(ValueError):
+        equal_shares({frozenset({"a"}): -1}, [Item("a", 10)], 10)
+
+
+def test_empty_field_envelopes_are_accepted():
+    assert funded_set([["a"]], [Item("a", 10)], 10, field_envelopes={}) == {"a"}
+
+
+# --- against the definition ---------------------------------------------------------
+
+
+def small_election(seed: int):
+    """A random election with ties, misfits and voters with nothing to buy."""
+    election = pbgen.random_election(seed, n_voters=random.Random(seed).randint(0, 12))
+    return profile_of(election), {p.id: p.cost for p in election.projects}, election.budget
+
+
+@pytest.mark.parametrize("utility", ["cost", "approval"])
+def test_equal_shares_matches_the_definition_on_random_elections(utility):
+    checked = 0
+    for seed in range(150):
+        profile, costs, budget = small_election(seed)
+        items = [Item(i, c) for i, c in costs.items()]
+        n = sum(profile.values())
+        increment = Fraction(max(budget, 1), 10 * max(n, 1))
+        for completion in (False, True):
+            expected = reference_funded(profile, costs, budget, utility, completion, increment)
+            assert funded_set(
+                profile, items, budget, utility=utility, completion=completion,
+                increment=increment,
+            ) == expected, (seed, completion)
+            checked += 1
+    assert checked == 300
+
+
+def test_the_exact_fallback_alone_gives_the_same_results(monkeypatch):
+    """With no fractional bits, nearly every fixed-point comparison is too
+    close to call and is redone exactly: the results must not change."""
+    cases = []
+    for seed in range(60):
+        profile, costs, budget = small_election(seed)
+        items = [Item(i, c) for i, c in costs.items()]
+        n = sum(profile.values())
+        increment = Fraction(max(budget, 1), 10 * max(n, 1))
+        for utility in ("cost", "approval"):
+            for completion in (False, True):
+                options = {"utility": utility, "completion": completion, "increment": increment}
+                cases.append((profile, items, budget, options))
+    expected = [funded_set(p, i, b, **o) for p, i, b, o in cases]
+    monkeypatch.setattr(tally, "_SHIFT", 0)
+    monkeypatch.setattr(tally, "_RHO_SHIFT", 0)
+    assert [funded_set(p, i, b, **o) for p, i, b, o in cases] == expected
+
+
+def test_skipped_steps_of_the_completion_have_the_same_outcome():
+    """Wherever the completion jumps over steps, running them one by one gives
+    the outcome of the step it jumped from."""
+    skipped = 0
+    for seed in range(40):
+        election = pbgen.random_election(seed, n_voters=random.Random(seed).randint(3, 30))
+        if not election.budget:
+            continue
+        mes = tally._Mes(
+            profile_of(election),
+            Election.from_ballots(profile_of(election), items_of(election)).counts,
+            items_of(election),
+            "cost",
+        )
+        start = Fraction(election.budget, len(election.voters))
+        step = Fraction(election.budget, 50 * len(election.voters))
+        previous = None
+        for k in range(60):
+            money = start + k * step
+            outcome, trace = mes.run(money, want_trace=True)
+            if previous is not None and tally._same_trace(trace, previous):
+                end = mes.region_end(trace, money)
+                if end is None:
+                    continue
+                assert end >= money
+                for j in range(k + 1, min(k + 6, 10**6)):
+                    if start + j * step >= end:
+                        break
+                    assert mes.run(start + j * step)[0] == outcome, (seed, k, j)
+                    skipped += 1
+            previous = trace
+    assert skipped > 50
+
+
+def test_completion_equals_running_every_step():
+    for seed in range(30):
+        election = pbgen.random_election(seed, n_voters=random.Random(seed).randint(3, 30))
+        if not election.budget:
+            continue
+        profile = profile_of(election)
+        items = items_of(election)
+        counts = Election.from_ballots(profile, items).counts
+        step = Fraction(election.budget, 40 * len(election.voters))
+        mes = tally._Mes(profile, counts, items, "approval")
+        stepwise = tally._Mes(profile, counts, items, "approval")
+        stepwise.region_end = lambda trace, money: None  # never skip
+        assert mes.complete(election.budget, step) == stepwise.complete(election.budget, step)
+
+
+# --- against pabutools --------------------------------------------------------------
+
+
+def increment_of(call: str, budget: int, voters: int) -> Fraction:
+    """The per-voter increment of a recorded ``mes_completed`` call."""
+    if "frac(budget, 100 * n_voters)" in call:
+        return Fraction(budget, 100 * voters)
+    found = re.search(r"'voter_budget_increment': (\d+)\}", call)
+    assert found, call
+    return Fraction(int(found.group(1)))
+
+
+def pabutools_funded(path: Path, utility: str, increment) -> tuple[set, set]:
+    instance, profile = parse_pabulib(str(path))
+    mp = profile.as_multiprofile()
+    sat = SAT[utility]
+    mes = method_of_equal_shares(instance, mp, sat_class=sat)
+    completed = completion_by_rule_combination(
+        instance,
+        mp,
+        [method_of_equal_shares, greedy_utilitarian_welfare],
+        [{"sat_class": sat, "voter_budget_increment": increment}, {"sat_class": Cost_Sat}],
+    )
+    return {p.name for p in mes}, {p.name for p in completed}
+
+
+GENERATED = [
+    seed
+    for seed in range(55)
+    if pbgen.random_election(seed).voters and pbgen.random_election(seed).budget
+]
+
+
+def test_enough_generated_elections_are_compared():
+    assert len(GENERATED) >= 40
+
+
+@pytest.mark.parametrize("utility", ["cost", "approval"])
+@pytest.mark.parametrize("seed", GENERATED)
+def test_generated_election_matches_pabutools(seed, utility, tmp_path):
+    election = pbgen.random_election(seed)
+    path = tmp_path / f"generated_{seed}.pb"
+    pbgen.write(path, election)
+    n = len(election.voters)
+    ballots = profile_of(election)
+    items = items_of(election)
+    increments = [(frac(election.budget, 100 * n), Fraction(election.budget, 100 * n))]
+    if election.budget <= 3000:  # few unit steps: pabutools stays quick
+        increments.append((1, Fraction(1)))
+    for theirs, ours in increments:
+        mes, completed = pabutools_funded(path, utility, theirs)
+        assert funded_set(ballots, items, election.budget, utility=utility, completion=False) == mes
+        assert (
+            funded_set(ballots, items, election.budget, utility=utility, increment=ours)
+            == completed
+        )
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.stem)
+def test_real_election_matches_the_recorded_pabutools_outcomes(path):
+    reference = json.loads(path.with_suffix(".reference.json").read_text(encoding="utf-8"))
+    election = pabulib.load(path)
+    ballots, items, budget = profile_of(election), items_of(election), election.budget
+    assert reference["mes"]["call"] == (
+        "method_of_equal_shares(instance, profile.as_multiprofile(), sat_class=Cost_Sat)"
+    )
+    call = reference["mes_completed"]["call"]
+    assert call.startswith("completion_by_rule_combination(instance, mp, [method_of_equal_shares")
+    increment = increment_of(call, budget, len(election.voters))
+    assert funded_set(ballots, items, budget, completion=False) == set(reference["mes"]["funded"])
+    assert funded_set(ballots, items, budget, increment=increment) == set(
+        reference["mes_completed"]["funded"]
+    )
+
+
+# --- the registry -------------------------------------------------------------------
+
+
+def test_both_rules_are_registered_under_their_names():
+    assert set(tally.RULES) == {"greedy", "equal_shares"}
+    assert tally.RULES["greedy"] is tally.greedy_rule
+    assert tally.RULES["equal_shares"] is tally.equal_shares_rule
+
+
+def test_every_rule_takes_an_election_and_options_and_returns_a_funding():
+    election = Election.from_ballots(
+        [["a", "b"], ["a", "b"], ["b"], ["c"]],
+        [Item("a", 20), Item("b", 30), Item("c", 10)],
+    )
+    options = Options(envelope=40, completion=False)
+    results = {name: rule(election, options) for name, rule in tally.RULES.items()}
+    for funding in results.values():
+        assert isinstance(funding, tally.Funding)
+        assert [row.item.id for row in funding.rows] == ["b", "a", "c"]
+        assert [row.rank for row in funding.rows] == [1, 2, 3]
+        assert funding.envelope == 40
+    assert results["greedy"] == tally.fund_greedy(tally.rank(election.counts, election.items), 40)
+    assert results["equal_shares"] == equal_shares(
+        election.profile, election.items, 40, completion=False
+    )
+
+
+def test_the_greedy_rule_passes_its_options_on():
+    election = Election.from_ballots([["a", "b"], ["a"], ["c"]], [
+        Item("a", 20, "x"), Item("b", 15, "y"), Item("c", 10, "x"),
+    ])
+    options = Options(envelope=40, field_envelopes={"x": 25}, skip_misfits=False, min_votes=1)
+    assert tally.greedy_rule(election, options) == tally.fund_greedy(
+        tally.rank(election.counts, election.items),
+        40,
+        field_envelopes={"x": 25},
+        skip_misfits=False,
+        min_votes=1,
+    )
+
+
+def test_an_election_counts_votes_and_ballots():
+    election = Election.from_ballots([["a", "b"], ["a"], [], ["a"]], [Item("a", 1), Item("b", 1)])
+    assert election.counts == {"a": 3, "b": 1}
+    assert election.ballots == 4
+    assert election.profile == {
+        frozenset({"a", "b"}): 1,
+        frozenset({"a"}): 2,
+        frozenset(): 1,
+    }
+    assert Election(election.items, {("a",): 2}).profile == {frozenset({"a"}): 2}
