@@ -50,6 +50,8 @@ def result_command(forum_id, as_json, rule):
         result = results.result_for_cli(forum_id, rule)
     except NotFound:
         raise click.ClickException(f"no forum with id {forum_id}") from None
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
     data = result.as_json()
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))

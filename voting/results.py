@@ -28,7 +28,16 @@ from voting.models import BallotChoice
 from voting.models import BallotExclusion
 from voting.models import ResultSnapshot
 
-RULE_NAMES = ("greedy", "equal_shares")
+RULE_NAMES = tuple(tally.RULES)
+
+
+def _rule_refusal(rule: str, error: ValueError) -> str:
+    if rule == "equal_shares" and "field" in str(error):
+        return _(
+            "The Method of Equal Shares does not work with field envelopes; "
+            "use the greedy rule for this forum."
+        )
+    return _("This rule cannot be applied to this forum.")
 
 
 @dataclass
@@ -119,22 +128,13 @@ def approval_profile(forum_id: int, external: dict[int, str], exclusions: bool =
     return Counter(frozenset(picks) for picks in sets.values())
 
 
-def _greedy(forum: Forum, items, counts, ballots_profile) -> tally.Funding:
-    ranked = tally.rank(counts, items)
-    return tally.fund_greedy(
-        ranked,
-        forum.envelope,
+def _options(forum: Forum) -> tally.Options:
+    return tally.Options(
+        envelope=forum.envelope,
         field_envelopes={f.name: f.envelope for f in forum.fields if f.envelope is not None},
         skip_misfits=forum.skip_misfits,
         min_votes=forum.min_votes,
     )
-
-
-def _equal_shares(forum: Forum, items, counts, ballots_profile) -> tally.Funding:
-    return tally.equal_shares(ballots_profile(), items, forum.envelope)
-
-
-RULES = {"greedy": _greedy, "equal_shares": _equal_shares}
 
 
 def compute_result(forum: Forum, rule: str = "greedy", exclusions: bool = True) -> Result:
@@ -142,7 +142,7 @@ def compute_result(forum: Forum, rule: str = "greedy", exclusions: bool = True) 
 
     Confirmed exclusions are applied unless ``exclusions`` is False.
     """
-    if rule not in RULES:
+    if rule not in tally.RULES:
         raise DomainError(_("Unknown rule %(rule)s.", rule=rule), status=422, code="unknown_rule")
     ballots, counts = vote_counts(forum.id, exclusions)
     on_ballot = [item for item in forum.items if item.status == "approved"]
@@ -153,9 +153,22 @@ def compute_result(forum: Forum, rule: str = "greedy", exclusions: bool = True) 
     ]
     votes = {i.external_id: counts.get(i.id, 0) for i in on_ballot}
     external = {i.id: i.external_id for i in on_ballot}
-    funding = RULES[rule](
-        forum, items, votes, lambda: approval_profile(forum.id, external, exclusions)
-    )
+    options = _options(forum)
+    if rule == "greedy":
+        # Greedy needs only the counts the database summed: no ballot is loaded.
+        funding = tally.fund_greedy(
+            tally.rank(votes, items),
+            options.envelope,
+            field_envelopes=options.field_envelopes,
+            skip_misfits=options.skip_misfits,
+            min_votes=options.min_votes,
+        )
+    else:
+        profile = approval_profile(forum.id, external, exclusions)
+        try:
+            funding = tally.RULES[rule](tally.Election.from_ballots(profile, items), options)
+        except ValueError as error:
+            raise DomainError(_rule_refusal(rule, error), status=422, code="rule") from None
     rows = [ResultRow(row=row, item=by_external[row.item.id]) for row in funding.rows]
     return Result(forum=forum, ballots=ballots, funding=funding, rows=rows, rule=rule)
 

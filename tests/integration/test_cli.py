@@ -93,3 +93,25 @@ def test_demo_is_idempotent_and_last_years_result_is_ready(app):
     assert any(i["funded"] for i in result["items"])
     funded_cost = sum(i["cost"] for i in result["items"] if i["funded"])
     assert funded_cost <= 500_000_000
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_equal_shares_from_the_database_matches_pabutools(app, name):
+    """forum result --rule equal_shares: the completed MES funded set of the reference."""
+    reference = json.loads((DATA / f"{name}.reference.json").read_text())
+    imported = run(app, "forum", "import-pb", str(DATA / f"{name}.pb"))
+    forum_id = imported.output.strip().splitlines()[-1]
+    shown = run(app, "forum", "result", forum_id, "--json", "--rule", "equal_shares")
+    assert shown.exit_code == 0, shown.output
+    result = json.loads(shown.output)
+    assert result["rule"] == "equal_shares"
+    assert set(result["items"][0]) == {"rank", "id", "title", "cost", "votes", "funded"}
+    funded = {i["id"] for i in result["items"] if i["funded"]}
+    assert funded == set(reference["mes_completed"]["funded"])
+
+
+def test_equal_shares_with_field_envelopes_is_refused_clearly(app):
+    run(app, "demo")
+    past = db.session.execute(select(Forum).filter_by(slug="yeongdeungpo-2020")).scalar_one()
+    shown = run(app, "forum", "result", str(past.id), "--json", "--rule", "equal_shares")
+    assert shown.exit_code != 0 and "Traceback" not in shown.output
