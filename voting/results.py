@@ -124,8 +124,16 @@ def approval_profile(forum_id: int, external: dict[int, str], exclusions: bool =
     )
     sets: dict[int, list[str]] = {}
     for ballot_id, item_id in db.session.execute(query):
-        sets.setdefault(ballot_id, []).append(external[item_id])
-    return Counter(frozenset(picks) for picks in sets.values())
+        if item_id in external:
+            sets.setdefault(ballot_id, []).append(external[item_id])
+    profile = Counter(frozenset(picks) for picks in sets.values())
+    # Ballots that approve nothing on the ballot still count as voters (equal shares).
+    ballots = db.session.execute(
+        select(func.count()).select_from(Ballot).where(counted(forum_id, exclusions))
+    ).scalar_one()
+    if ballots > len(sets):
+        profile[frozenset()] = ballots - len(sets)
+    return profile
 
 
 def _options(forum: Forum) -> tally.Options:

@@ -876,12 +876,9 @@ class _Mes:
             # the j-th holds at least that, so do all after her (a textbook
             # property), so the cut is found by bisection.
             # (The last order, when there is one, is nearly right: sorting it
-            # again is quick.)
-            order = sorted(
-                compress(h.order or range(len(xs)), map(xs.__getitem__, h.order or range(len(xs)))),
-                key=xs.__getitem__,
-            )
-            h.order = order
+            # again is quick. Those with no money come first.)
+            h.order = sorted(h.order or range(len(xs)), key=xs.__getitem__)
+            order = h.order[xs.count(0) :]
             money_sorted = list(map(xs.__getitem__, order))
             numbers_sorted = list(map(numbers.__getitem__, order))
             paid = list(accumulate(map(mul, numbers_sorted, money_sorted), initial=0))
