@@ -243,9 +243,10 @@ started = time.perf_counter()
 flags = scan(ballots)
 seconds = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+flagged = sum(1 for f in flags if f.tier in ("proxy_casting", "lockstep_bloc"))
 print(json.dumps({{"ballots": len(ballots), "scan_seconds": round(seconds, 2),
     "peak_rss_mb": round(peak / 1024), "rss_before_scan_mb": round(before / 1024),
-    "flags": len(flags)}}))
+    "flags": len(flags), "proxy_or_lockstep_flags": flagged}}))
 """
 
 

@@ -13,42 +13,58 @@ Vocabulary
   bloc varying one pick) stays near the bloc's pattern.
 * A *unit* is a device (keyed-hash cookie id) or a network (keyed hash of the IPv4 /24 or
   IPv6 /48 prefix). Empty strings mean "unknown" and never form a unit.
-* An *entry* is a distinct (device, picks) pair on a network. Identities of one household
-  casting the same picks from one shared device count once at network level, so that
-  households do not add up to blocs.
-* The *share* of a pattern is the fraction of the forum's ballots near it, leaving out the
-  group under test (with half a ballot of smoothing, never below 1 / (ballots + 1)).
+* On a network, an *entry* is a device, represented by its earliest ballot there: the
+  identities of a household voting from one shared device count once, so households do
+  not add up to blocs (:meth:`ElectionIndex.net_entries`).
+* The *share* of a pattern is the fraction of the forum's ballots near it (the *exact
+  share*: with exactly its picks), leaving out the group under test, with half a ballot
+  of smoothing and never below 1 / (ballots + 1).
 
-Statistics
-----------
-Counts are tested with the binomial upper tail P(X >= observed), X ~ Bin(n, share),
-summed exactly in log space (:func:`log_binom_sf`). Each detector corrects with
-Bonferroni: the p-value is multiplied by the number of (pattern, unit or window or
-unit-subset) hypotheses it could have reported, and a group is flagged when the corrected
-p-value is at most :data:`ALPHA_PER_DETECTOR`. Under the null model (picks independent of
-device, network and time given the forum's pick shares) a scan of a bloc-free forum thus
-raises a proxy or lockstep flag with probability at most :data:`ALPHA`.
+Evidence
+--------
+A group of n entries (or, on a device, identities) of which k are near a pattern and k'
+identical to it is scored by the larger of two binomial tails, P(X >= k) with
+X ~ Bin(n, share) and P(X' >= k') with X' ~ Bin(n, exact share) (:func:`_evidence`): both
+must be improbable. Like-minded residents vote alike, but seldom cast the very same
+picks far beyond their share; a bloc does both, and camouflage of up to two thirds of
+its members still leaves a third identical. On a network the shares are lifted by that
+network's own like-mindedness, estimated from its other ballots
+(:meth:`ElectionIndex.local_lift`), so a neighbourhood that favours its local park is
+judged against itself. Tails are summed exactly in log space (:func:`log_binom_sf`), so
+p-values far below 1e-308 keep their precision (``Flag.log10_p``).
+
+Each test corrects with Bonferroni: the p-value is multiplied by the number of
+(pattern, unit, window, unit subset) hypotheses it could have reported, and a group is
+flagged when the corrected p-value is at most :data:`ALPHA_PER_DETECTOR`. Under the null
+model (picks independent of device, network and time given the forum's and each
+network's own shares) a scan of a bloc-free forum thus raises a ``proxy_casting`` or
+``lockstep_bloc`` flag with probability at most :data:`ALPHA`.
 
 Detectors (:data:`DETECTORS`, run in this order; a ballot flagged by one is not offered to
 the next, and a voter's latest ballot is the one that counts)
 ---------
-1. ``proxy`` (:func:`detect_proxy`): one device, then one network, hosting near-identical
-   ballots beyond what a household, care home or carrier-grade NAT explains. Tier
-   ``proxy_casting``.
-2. ``dense`` (:func:`detect_dense`): a greedy dense-block search that joins several small
-   networks sharing one pattern (a bloc spread over a few prefixes). Tier
-   ``lockstep_bloc``.
-3. ``lockstep`` (:func:`detect_lockstep`): a burst of near-identical ballots in a short
-   window, far above that pattern's share of that window's traffic. The part of the burst
-   concentrated on a few networks is tier ``lockstep_bloc``; the rest, spread over the
-   forum like a newsletter or meeting would spread it, is tier ``mobilisation``
-   (information only).
+1. ``proxy_devices`` (:func:`detect_proxy_devices`): one device hosting more identities
+   than a household with near-identical ballots. Tier ``proxy_casting``.
+2. ``lockstep`` (:func:`detect_lockstep`): a burst of near-identical ballots within 10
+   minutes to 6 hours. The part of it concentrated on a few networks is tier
+   ``lockstep_bloc``; the rest, if still a significant burst and spread over the forum as
+   a newsletter or meeting would spread it, is tier ``mobilisation`` (information only,
+   and left to the later detectors).
+3. ``dense`` (:func:`detect_dense`): a greedy dense-block search joining several small
+   networks that share one pattern over the whole election (a bloc spread over a few
+   prefixes, camouflaged or not). Tier ``lockstep_bloc``.
+4. ``proxy_networks`` (:func:`detect_proxy_networks`): one network hosting
+   near-identical ballots beyond what a household, care home, large apartment block or
+   carrier-grade NAT explains. Tier ``proxy_casting``.
 
 Use :func:`scan` on :class:`Ballot` objects, :func:`read_jsonl` to read ballots from JSON
 Lines, :func:`flags_as_json` for output, :func:`impact` to ask whether removing a flag's
-members changes the funded set, and :func:`diff_flags` to compare two scans.
+members changes the funded set, and :func:`diff_flags` to compare two scans. A scan of a
+million ballots takes seconds and a few hundred megabytes besides the ballots
+(``bench/anomalies.py`` measures it).
 """
 
+import gc
 import hashlib
 import json
 import math
@@ -75,8 +91,9 @@ ALPHA = 0.01
 """Family-wise rate of proxy or lockstep flags per scan of a bloc-free forum (null model)."""
 
 ALPHA_PER_DETECTOR = ALPHA / 4
-"""Bonferroni share of :data:`ALPHA` for each of the four tests: proxy devices, proxy
-networks, dense blocks and lockstep bursts (their concentrated part)."""
+"""Bonferroni share of :data:`ALPHA` for each of the four flagging tests: proxy devices,
+lockstep blocs, dense blocks and proxy networks. Informational mobilisation reports use
+the same level."""
 
 LOCAL_LIFT = 1.0
 """Smallest allowance for like-minded neighbours on a network: the odds of a ballot being
@@ -356,29 +373,32 @@ def _later(a: Ballot, b: Ballot) -> bool:
 
 
 class ElectionIndex:
-    """The ballots of one scan as arrays, in a canonical order.
+    """The ballots of one scan as arrays, shared by the detectors.
 
-    A voter's latest ballot (by time, ties broken by content) is kept; ballots are ordered
-    by (time, voter), so every result is independent of input order. ``claimed`` marks
-    ballots already flagged by an earlier detector of the same scan.
+    A voter's latest ballot (by time, ties broken by content) is kept. Arrays (``pid``,
+    ``net``, ``dev``, ``ts``) are indexed by position in ``rows``; ``order`` lists the
+    positions by (time, voter). Pick sets get ids in sorted order and units are compared
+    by name, so results never depend on input order. ``claimed`` marks ballots already
+    flagged by an earlier detector of the same scan.
     """
 
     def __init__(self, ballots: Iterable[Ballot]):
-        ballots = list(ballots)
-        latest = {b.voter: b for b in ballots}
-        if len(latest) != len(ballots):
-            latest = {}
-            for ballot in ballots:
+        rows = list(ballots)
+        if len(set(b.voter for b in rows)) != len(rows):
+            latest: dict[str, Ballot] = {}
+            for ballot in rows:
                 previous = latest.get(ballot.voter)
                 if previous is None or _later(ballot, previous):
                     latest[ballot.voter] = ballot
-        rows = list(latest.values())
-        del ballots, latest
+            rows = list(latest.values())
         self.n = n = len(rows)
         # seconds since EPOCH; subtracting a reference in the ballots' own time zone is
         # exact (whole microseconds) and fast
         ref = EPOCH.astimezone(rows[0].time.tzinfo) if rows else EPOCH
-        raw = [(b.time - ref).total_seconds() for b in rows]
+        try:
+            raw = [(b.time - ref).total_seconds() for b in rows]
+        except TypeError:
+            raise ValueError("ballot times must be timezone-aware datetimes") from None
         order = sorted(range(n), key=raw.__getitem__)
         ts = [raw[i] for i in order]
         if any(map(operator.eq, ts, islice(ts, 1, None))):
@@ -611,6 +631,12 @@ class ElectionIndex:
         cached = self._net_cache.get(u)
         if cached is None:
             claimed, pid, dev, ts = self.claimed, self.pid, self.dev, self.ts
+            idx = self.by_net[u]
+            if not any(map(claimed.__getitem__, idx)):
+                devices = set(map(dev.__getitem__, idx))
+                if len(devices) == len(idx) and "" not in devices:  # one ballot per device
+                    cached = self._net_cache[u] = (len(idx), Counter(map(pid.__getitem__, idx)))
+                    return cached
             first: dict[object, int] = {}
             for i in self.by_net[u]:
                 if claimed[i]:
@@ -788,7 +814,7 @@ def _make_flag(
     if new:
         text += f" {new} of the identities were first seen less than a day before voting."
     return Flag(
-        key=_stable_key(tier, detector, *key_parts),
+        key=_stable_key(tier, *key_parts),
         tier=tier,
         detector=detector,
         members=tuple(sorted(b.voter for b in ballots)),
@@ -1079,15 +1105,19 @@ def detect_dense(ix: ElectionIndex) -> list[Flag]:
     forum share and the network's own like-mindedness).
 
     Candidate networks hold :data:`DENSE_MIN_UNIT_ENTRIES` to
-    :data:`DENSE_MAX_UNIT_ENTRIES` entries. A network joins the block of a pattern when at
-    least :data:`DENSE_MIN_UNIT_ENTRIES` of its entries are near it; networks are ranked
-    by their own :func:`_evidence` and the block is the top j (2 <= j <=
-    :data:`DENSE_MAX_UNITS`) whose pooled counts (:func:`_pooled`) give the smallest
-    p-value corrected by C(candidate networks, j) x :data:`DENSE_MAX_UNITS` x patterns.
-    Blocks of at least :data:`DENSE_MIN_MEMBERS` near entries with corrected p-value at
-    most :data:`ALPHA_PER_DETECTOR` are flagged, most significant first, each rechecked
-    after earlier flags have taken their members. When a single network explains the
-    block best it is left to :func:`detect_proxy_networks`.
+    :data:`DENSE_MAX_UNIT_ENTRIES` entries. A pattern is a candidate when at least two
+    networks carry it twice or more with at least :data:`DENSE_MIN_UNIT_ENTRIES` entries
+    near it, 1.5 times their forum share plus two. For each candidate, the networks where
+    at least :data:`DENSE_MIN_UNIT_ENTRIES` entries are near it (found through their item
+    pairs, so fully camouflaged ones count too) are ranked by their own
+    :func:`_evidence`, and the block is the top j (2 <= j <= :data:`DENSE_MAX_UNITS`)
+    whose pooled counts (:func:`_pooled`) give the smallest p-value corrected by
+    C(candidate networks, j) x :data:`DENSE_MAX_UNITS` x patterns. Blocks of at least
+    :data:`DENSE_MIN_MEMBERS` near entries with corrected p-value at most
+    :data:`ALPHA_PER_DETECTOR` are flagged, most significant first, each rechecked after
+    earlier flags have taken their members; members are the near ballots of the block's
+    networks within the span that explains them best (:func:`_trim_in_time`). When a
+    single network explains the block best it is left to :func:`detect_proxy_networks`.
     """
     by_net = ix.by_net
     units = []
@@ -1206,22 +1236,27 @@ def detect_lockstep(ix: ElectionIndex) -> list[Flag]:
 
     Time is cut into :data:`LOCKSTEP_BIN_SECONDS` bins. A pattern is examined when a bin
     holds at least :data:`LOCKSTEP_SEED_MIN` exact copies with an uncorrected binomial
-    tail below :data:`LOCKSTEP_SEED_P`. Its sliding windows of :data:`LOCKSTEP_WIDTHS` bins
-    are scored by P(X >= k), X ~ Bin(ballots in the window, the pattern's share outside
-    the window), and the best window is the burst.
+    tail below :data:`LOCKSTEP_SEED_P` (rechecked after earlier flags took their members).
+    Its sliding windows of :data:`LOCKSTEP_WIDTHS` bins are scored by the smaller of the
+    binomial tails of their near and identical ballots against the pattern's shares
+    outside the window, and the best window is the burst (:func:`_best_window`).
 
-    Within the burst, networks holding at least two near entries are ranked and joined
-    greedily as in :func:`detect_dense`, with :func:`_evidence` computed against the
-    pattern's shares *in that window* (shrunk towards the forum-wide shares by
+    Within the burst, networks holding at least two near entries (and not hopeless even
+    at the forum-wide shares, :data:`LOCKSTEP_UNIT_LOG_P`) are ranked and joined greedily
+    as in :func:`detect_dense`, with :func:`_evidence` computed against the pattern's
+    shares *in that window* (shrunk towards the forum-wide shares by
     :data:`LOCKSTEP_PRIOR_BALLOTS`, and never below the forum-wide shares lifted by the
     network's own like-mindedness): a newsletter that makes many residents vote alike at
     once raises those shares everywhere, so only networks far above them count. A block of
     at least :data:`LOCKSTEP_MIN_MEMBERS` entries whose p-value, corrected by C(networks
     active in the window, j) x :data:`DENSE_MAX_UNITS` x patterns x windows, is at most
-    :data:`ALPHA_PER_DETECTOR` is a ``lockstep_bloc``. The rest of the burst, if its
-    window p-value corrected by patterns x windows is at most :data:`ALPHA_PER_DETECTOR`
-    and it holds at least :data:`MOBILISATION_MIN_MEMBERS` ballots, is reported as
-    ``mobilisation`` (information only).
+    :data:`ALPHA_PER_DETECTOR` is a ``lockstep_bloc``; its members are the near ballots of
+    those networks within the span that explains them best (:func:`_trim_in_time`), so a
+    bloc voting for a day in several bursts is one flag. The rest of the burst, if its
+    near count is still significant after correcting by patterns x windows and it holds at
+    least :data:`MOBILISATION_MIN_MEMBERS` ballots, is reported as ``mobilisation``:
+    information only, so its ballots stay open to the later detectors. At most
+    :data:`LOCKSTEP_MAX_BURSTS` bursts are examined per pattern.
     """
     if ix.n == 0:
         return []
@@ -1522,14 +1557,22 @@ def scan(
     mobilisation) stay the same. With ``previous`` flags (or their dicts), each flag's
     ``change`` says "new", "updated" (same key, other members) or "unchanged".
     """
-    ix = ElectionIndex(ballots)
     chosen: list[Detector] = []
     for detector in DETECTORS if detectors is None else detectors:
         chosen.append(DETECTORS[detector] if isinstance(detector, str) else detector)
     flags: list[Flag] = []
-    for detector in chosen:
-        flags.extend(detector(ix))
-    flags.sort(key=lambda f: (_TIER_ORDER.get(f.tier, 9), f.log10_p, f.start, f.key))
+    collecting = gc.isenabled()
+    gc.disable()  # a scan builds millions of short-lived objects and no reference cycles
+    try:
+        ix = ElectionIndex(ballots)
+        for detector in chosen:
+            flags.extend(detector(ix))
+    finally:
+        if collecting:
+            gc.enable()
+    # the rare second flag with the same key (another burst of a pattern, say) gets a
+    # suffix, in order of time so that a rescan gives the same one
+    flags.sort(key=lambda f: (f.key, f.start, f.members))
     seen: Counter = Counter()
     unique = []
     for flag in flags:
@@ -1537,6 +1580,7 @@ def scan(
         if seen[flag.key] > 1:
             flag = replace(flag, key=f"{flag.key}-{seen[flag.key]}")
         unique.append(flag)
+    unique.sort(key=lambda f: (_TIER_ORDER.get(f.tier, 9), f.log10_p, f.start, f.key))
     if previous is not None:
         before = {_members_of(f)[0]: _members_of(f)[1] for f in previous}
         unique = [
@@ -1659,6 +1703,29 @@ def read_jsonl(lines: Iterable[str]) -> list[Ballot]:
     return ballots
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m voting.anomalies [FILE.jsonl]``: scan ballots (stdin without a file)
+    and print ``{"flags": [...]}``."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) > 1 or args[:1] in (["-h"], ["--help"]):
+        print("usage: python -m voting.anomalies [FILE.jsonl]", file=sys.stderr)
+        return 2
+    try:
+        if args:
+            with open(args[0], encoding="utf-8") as lines:
+                ballots = read_jsonl(lines)
+        else:
+            ballots = read_jsonl(sys.stdin)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    json.dump(flags_as_json(scan(ballots)), sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
 def ballot_as_json(ballot: Ballot) -> str:
     """One JSON Lines row for a ballot (the format :func:`read_jsonl` reads)."""
     row = {
@@ -1676,21 +1743,5 @@ def ballot_as_json(ballot: Ballot) -> str:
     return json.dumps(row, ensure_ascii=False)
 
 
-__all__ = [
-    "ALPHA",
-    "Ballot",
-    "DETECTORS",
-    "Flag",
-    "ElectionIndex",
-    "bonferroni",
-    "detect_dense",
-    "detect_lockstep",
-    "detect_proxy",
-    "diff_flags",
-    "flags_as_json",
-    "impact",
-    "log_binom_sf",
-    "log_poisson_sf",
-    "read_jsonl",
-    "scan",
-]
+if __name__ == "__main__":
+    raise SystemExit(main())

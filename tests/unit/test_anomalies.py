@@ -376,6 +376,19 @@ def test_read_jsonl_names_the_bad_line(line, message):
         read_jsonl([good, line])
 
 
+def test_command_line_scans_a_jsonl_file(tmp_path, capsys):
+    path = tmp_path / "ballots.jsonl"
+    ballots = organic(800) + bloc(25, ("i07", "i12", "i19"), ["home-3"], device="one-phone")
+    path.write_text("".join(ballot_as_json(b) + "\n" for b in ballots), encoding="utf-8")
+    assert anomalies.main([str(path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [f["tier"] for f in out["flags"]] == [PROXY_CASTING]
+    assert set(out["flags"][0]["members"]) == {f"b{k:04d}" for k in range(25)}
+    path.write_text('{"voter": "x"}\n', encoding="utf-8")
+    assert anomalies.main([str(path)]) == 1
+    assert "line 1: missing 'time'" in capsys.readouterr().err
+
+
 def test_impact_hook_uses_the_callers_tally():
     flag = flagging(scan(organic() + bloc(25, ("i07", "i12", "i19"), ["home-3"], device="d")))[0]
     seen = []
@@ -415,6 +428,11 @@ def test_empty_and_tiny_inputs():
     assert scan(bloc(2, ("i01", "i02", "i03"), ["n"])) == []
 
 
+def test_naive_times_are_refused():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        scan([Ballot("v", datetime(2025, 5, 12, 9, 0), ("i01", "i02", "i03"))])
+
+
 def test_module_is_pure_standard_library():
     tree = ast.parse(Path(anomalies.__file__).read_text(encoding="utf-8"))
     imported = set()
@@ -428,11 +446,13 @@ def test_module_is_pure_standard_library():
         "collections",
         "dataclasses",
         "datetime",
+        "gc",
         "hashlib",
         "itertools",
         "json",
         "math",
         "operator",
+        "sys",
     }
 
 
