@@ -28,10 +28,23 @@ def preview(forum_id: int):
     rule = request.args.get("rule", "greedy")
     if rule not in results.RULE_NAMES:
         rule = "greedy"
-    view = results.preview(current_user, forum_id, rule)
+    error = None
+    try:
+        view = results.preview(current_user, forum_id, rule)
+    except DomainError as refused:
+        if rule == "greedy" or refused.code != "rule":
+            raise
+        # The rule does not fit this forum: say why and show the greedy result.
+        error, rule = refused.message, "greedy"
+        view = results.preview(current_user, forum_id, rule)
     form = PublishForm(rule=rule, formdata=None)
     return render_template(
-        "voting/manage_results.html", result=view, forum=view.forum, form=form, rule=rule
+        "voting/manage_results.html",
+        result=view,
+        forum=view.forum,
+        form=form,
+        rule=rule,
+        error=error,
     )
 
 

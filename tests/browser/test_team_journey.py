@@ -24,7 +24,6 @@ from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from tests import factories
 from voting import services
-from voting import tally
 from voting.models import ResultSnapshot
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -223,16 +222,14 @@ def test_a_district_team_runs_a_forum_to_published_results(
     fits_phone(page)
     screenshot(page, "manage_results.png")
 
-    # The equal-shares tab, where the rule exists; the team then goes back to greedy.
-    if hasattr(tally, "equal_shares"):
-        tabs.nth(1).click()
-        expect(page).to_have_url(re.compile(r"/results\?rule=equal_shares$"))
-        expect(page.locator("nav.tabs a").nth(1)).to_have_attribute("aria-current", "page")
-        expect(page.locator("#results li.result")).to_have_count(len(ITEMS))
-        expect(page.locator("#publish-form input[name=rule]")).to_have_value("equal_shares")
-        fits_phone(page)
-        page.locator("nav.tabs a").nth(0).click()
-        expect(page.locator("nav.tabs a").nth(0)).to_have_attribute("aria-current", "page")
+    # The equal-shares tab: this forum has a field envelope, which equal shares cannot
+    # honour, so the page says so and stays with the greedy rule.
+    tabs.nth(1).click()
+    expect(page).to_have_url(re.compile(r"/results\?rule=equal_shares$"))
+    expect(page.locator("#form-error")).to_be_visible()
+    expect(page.locator("nav.tabs a").nth(0)).to_have_attribute("aria-current", "page")
+    expect(page.locator("#results li.result")).to_have_count(len(ITEMS))
+    fits_phone(page)
     expect(page.locator("#publish-form input[name=rule]")).to_have_value("greedy")
 
     # Publishing leads to the public results page with the snapshot's hash.
