@@ -135,13 +135,12 @@ class _Generator:
                 factor *= 3.0
             if day == DAYS - 1:
                 factor *= 1.6
-            weights.append(factor if hour < HOURS else 0.0)
+            weights.append(factor)
         self.hour_cum = list(accumulate(weights))
         self.pref_cache: dict = {}
         self.names: dict[str, str] = {}
         self.ballots: list[Ballot] = []
         self.labels: dict[str, str] = {}
-        self.voter_counter = 0
         self.device_counter = 0
 
     # signals
@@ -174,7 +173,6 @@ class _Generator:
         return self.hashed("agent", f"agent-{name}")
 
     def new_voter(self) -> str:
-        self.voter_counter += 1
         return f"{self.rng.getrandbits(56):014x}"
 
     def organic_time(self) -> datetime:
