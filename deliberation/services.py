@@ -42,10 +42,10 @@ def list_forums() -> list[Forum]:
     return list(db.session.execute(query).scalars())
 
 
-def get_forum(forum_id: int) -> Forum:
-    """The forum with its fields and items loaded, or 404. Drafts are not public."""
+def load_forum(forum_id: int) -> Forum | None:
+    """The forum with its district, fields and items (and their fields) loaded, any phase."""
     query = (
-        db.select(Forum)
+        select(Forum)
         .where(Forum.id == forum_id)
         .options(
             selectinload(Forum.district),
@@ -53,7 +53,12 @@ def get_forum(forum_id: int) -> Forum:
             selectinload(Forum.items).selectinload(AgendaItem.field),
         )
     )
-    forum = db.session.execute(query).scalar_one_or_none()
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def get_forum(forum_id: int) -> Forum:
+    """The forum with its fields and items loaded, or 404. Drafts are not public."""
+    forum = load_forum(forum_id)
     if forum is None or forum.phase == "draft":
         abort(404)
     return forum
@@ -163,16 +168,7 @@ def team_districts(user: User) -> list[District]:
 
 def managed_forum(user: User, forum_id: int) -> Forum:
     """The forum with fields and items, drafts included, for its district team; else 403/404."""
-    query = (
-        select(Forum)
-        .where(Forum.id == forum_id)
-        .options(
-            selectinload(Forum.district),
-            selectinload(Forum.fields),
-            selectinload(Forum.items).selectinload(AgendaItem.field),
-        )
-    )
-    forum = db.session.execute(query).scalar_one_or_none()
+    forum = load_forum(forum_id)
     if forum is None:
         abort(404)
     require_team(user, forum.district.code)
@@ -189,6 +185,20 @@ class ForumInput:
     max_picks: int
     cost_cap: int | None
     envelope: int
+
+
+def _current(forum: Forum) -> ForumInput:
+    """The forum's settings as they stand, to check a change to its fields against."""
+    return ForumInput(
+        forum.title,
+        forum.description,
+        forum.voting_starts_at,
+        forum.voting_ends_at,
+        forum.min_picks,
+        forum.max_picks,
+        forum.cost_cap,
+        forum.envelope,
+    )
 
 
 def _snapshot(forum: Forum) -> dict:
@@ -295,17 +305,7 @@ def save_field(
         raise DomainError(_("A field named %(name)s exists already.", name=name), status=422)
     envelopes = {f.name: f.envelope for f in forum.fields if f is not field}
     envelopes[name] = envelope
-    values = ForumInput(
-        forum.title,
-        forum.description,
-        forum.voting_starts_at,
-        forum.voting_ends_at,
-        forum.min_picks,
-        forum.max_picks,
-        forum.cost_cap,
-        forum.envelope,
-    )
-    _check(values, envelopes)
+    _check(_current(forum), envelopes)
     if envelope is not None:
         for item in forum.items:
             if item.field is field and field is not None and item.cost > envelope:

@@ -156,3 +156,14 @@ def live_server(app):
     server = LiveServer(app).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def pg_app(tmp_path):
+    """An app on PostgreSQL whatever --db says, for tests that start their own servers."""
+    if not _reachable(PG_URL):
+        pytest.fail(f"PostgreSQL is needed for this test at {PG_URL}")
+    app = make_app("postgres", tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()

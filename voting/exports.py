@@ -31,10 +31,10 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from core.errors import DomainError
 from core.extensions import db
+from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from voting import pabulib
@@ -86,16 +86,7 @@ def published(forum_id: int, *, drafts_hidden: bool = True) -> Published:
     ``drafts_hidden`` (the public routes); 409 (``not_published``) when its result has
     not been published.
     """
-    query = (
-        select(Forum)
-        .where(Forum.id == forum_id)
-        .options(
-            selectinload(Forum.district),
-            selectinload(Forum.fields),
-            selectinload(Forum.items).selectinload(AgendaItem.field),
-        )
-    )
-    forum = db.session.execute(query).scalar_one_or_none()
+    forum = forums.load_forum(forum_id)
     if forum is None or (drafts_hidden and forum.phase == "draft"):
         raise DomainError(
             _("There is no forum with id %(id)d.", id=forum_id), status=404, code="no_forum"

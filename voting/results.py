@@ -9,7 +9,6 @@ from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from auth.models import User
 from core import audit
@@ -182,16 +181,7 @@ def compute_result(forum: Forum, rule: str = "greedy", exclusions: bool = True) 
 
 
 def _forum_with_items(forum_id: int) -> Forum:
-    query = (
-        select(Forum)
-        .where(Forum.id == forum_id)
-        .options(
-            selectinload(Forum.district),
-            selectinload(Forum.items).selectinload(AgendaItem.field),
-            selectinload(Forum.fields),
-        )
-    )
-    forum = db.session.execute(query).scalar_one_or_none()
+    forum = forums.load_forum(forum_id)
     if forum is None:
         abort(404)
     return forum

@@ -89,9 +89,7 @@ def csrf_token(page: str) -> str:
 
 
 def form_action(page: str, base: str) -> str:
-    action = re.search(
-        r'<form method="post" action="([^"]*/dev-idp/authorize[^"]*)"', page
-    )
+    action = re.search(r'<form method="post" action="([^"]*/dev-idp/authorize[^"]*)"', page)
     return urljoin(base, html.unescape(action.group(1)))
 
 
@@ -110,9 +108,7 @@ def submit_sign_in(client, params, **fields):
 
 
 def query_of(location: str) -> dict:
-    return {
-        key: values[0] for key, values in parse_qs(urlsplit(location).query).items()
-    }
+    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
 
 
 def obtain_code(client, app, **fields) -> tuple[str, str, dict]:
@@ -173,9 +169,7 @@ def test_discovery_document_is_built_from_the_configured_issuer(client, app):
         "client_secret_post",
     }
     assert "openid" in document["scopes_supported"]
-    assert {"sub", "district", "birth_year", "nonce"} <= set(
-        document["claims_supported"]
-    )
+    assert {"sub", "district", "birth_year", "nonce"} <= set(document["claims_supported"])
 
 
 def test_jwks_publishes_only_the_public_rs256_key(client, key_path):
@@ -228,9 +222,7 @@ def test_key_defaults_to_the_instance_folder():
 
 def test_authorize_page_shows_the_development_sign_in_form(client, app):
     _, challenge = pkce_pair()
-    response = client.get(
-        "/dev-idp/authorize?" + urlencode(authorize_params(app, challenge))
-    )
+    response = client.get("/dev-idp/authorize?" + urlencode(authorize_params(app, challenge)))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Development sign-in" in page
@@ -316,9 +308,7 @@ def test_cancel_reports_access_denied_to_the_client(client, app):
         None,
     ],
 )
-def test_bad_redirect_uri_gets_an_error_page_never_a_redirect(
-    client, app, redirect_uri
-):
+def test_bad_redirect_uri_gets_an_error_page_never_a_redirect(client, app, redirect_uri):
     _, challenge = pkce_pair()
     params = authorize_params(app, challenge, redirect_uri=redirect_uri)
     response = client.get("/dev-idp/authorize?" + urlencode(params))

@@ -36,9 +36,7 @@ REFUSED = "Sign-in was cancelled or refused by the identity provider."
 
 @pytest.fixture
 def app(backend, tmp_path):
-    app = make_app(
-        backend, tmp_path, DEV_IDP_KEY_PATH=str(tmp_path / "dev-idp-key.pem")
-    )
+    app = make_app(backend, tmp_path, DEV_IDP_KEY_PATH=str(tmp_path / "dev-idp-key.pem"))
     with app.app_context():
         yield app
         db.session.remove()
@@ -76,9 +74,7 @@ def sign_in_at_provider(browser, authorize_url, **fields) -> str:
     page = browser.get(authorize_url)
     assert page.status_code == 200
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
-    action = re.search(
-        r'<form method="post" action="([^"]*/dev-idp/authorize[^"]*)"', page.text
-    )
+    action = re.search(r'<form method="post" action="([^"]*/dev-idp/authorize[^"]*)"', page.text)
     data = {"subject": SUBJECT, "district": "11680", "birth_year": "1984"}
     data.update(fields)
     data["csrf_token"] = token.group(1)
@@ -95,9 +91,7 @@ def signed_in_user_id(app, browser) -> str | None:
     cookie = browser.cookies.get("session")
     if cookie is None:
         return None
-    return (
-        app.session_interface.get_signing_serializer(app).loads(cookie).get("_user_id")
-    )
+    return app.session_interface.get_signing_serializer(app).loads(cookie).get("_user_id")
 
 
 def users() -> int:
@@ -124,9 +118,7 @@ def _unb64(text: str) -> bytes:
 
 def test_sign_in_succeeds_and_keeps_the_safe_next_target(live_server, app):
     browser = new_browser()
-    response = browser.get(
-        f"{live_server.url}/login?next=/forums/1", allow_redirects=False
-    )
+    response = browser.get(f"{live_server.url}/login?next=/forums/1", allow_redirects=False)
     callback = sign_in_at_provider(browser, response.headers["Location"])
     done = browser.get(callback, allow_redirects=False)
     assert done.status_code == 302
@@ -185,9 +177,7 @@ def test_code_from_another_sign_in_attempt_is_refused(live_server, app):
 def test_id_token_signed_by_another_key_is_refused(live_server, app, monkeypatch):
     real_kid = devidp.provider().signing_key().kid
     # Same kid, different key: the client must check the signature, not the label.
-    impostor = RSAKey.generate_key(
-        2048, parameters={"kid": real_kid, "use": "sig", "alg": "RS256"}
-    )
+    impostor = RSAKey.generate_key(2048, parameters={"kid": real_kid, "use": "sig", "alg": "RS256"})
     monkeypatch.setattr(
         devidp.IdToken,
         "resolve_client_private_key",
@@ -201,9 +191,7 @@ def test_id_token_signed_by_another_key_is_refused(live_server, app, monkeypatch
 
 
 def test_id_token_with_an_unknown_key_id_is_refused(live_server, app, monkeypatch):
-    impostor = RSAKey.generate_key(
-        2048, parameters={"use": "sig", "alg": "RS256"}, auto_kid=True
-    )
+    impostor = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": "RS256"}, auto_kid=True)
     monkeypatch.setattr(
         devidp.IdToken,
         "resolve_client_private_key",
@@ -220,14 +208,10 @@ def test_id_token_with_an_unknown_key_id_is_refused(live_server, app, monkeypatc
     [
         pytest.param(lambda claims: claims.update(district="11110"), id="district"),
         pytest.param(lambda claims: claims.update(sub="someone-else"), id="subject"),
-        pytest.param(
-            lambda claims: claims.update(exp=claims["exp"] + 86400), id="expiry"
-        ),
+        pytest.param(lambda claims: claims.update(exp=claims["exp"] + 86400), id="expiry"),
     ],
 )
-def test_id_token_with_a_tampered_payload_is_refused(
-    live_server, app, monkeypatch, tamper
-):
+def test_id_token_with_a_tampered_payload_is_refused(live_server, app, monkeypatch, tamper):
     original = devidp.IdToken.encode_id_token
 
     def tampered(self, token, request):
@@ -327,9 +311,7 @@ def test_cancel_at_the_provider_comes_back_refused(live_server, app):
     browser = new_browser()
     authorize_url = start_sign_in(live_server, browser)
     page = browser.get(authorize_url)
-    token = re.search(
-        r'name="csrf_token" type="hidden" value="([^"]+)"', page.text
-    ).group(1)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
     response = browser.post(
         authorize_url, data={"csrf_token": token, "cancel": "1"}, allow_redirects=False
     )
@@ -339,9 +321,7 @@ def test_cancel_at_the_provider_comes_back_refused(live_server, app):
     assert users() == 0
 
 
-def test_id_token_for_another_audience_naming_us_as_azp_is_refused(
-    live_server, app, monkeypatch
-):
+def test_id_token_for_another_audience_naming_us_as_azp_is_refused(live_server, app, monkeypatch):
     """OIDC Core 3.1.3.7: aud MUST contain our client_id; azp is not enough."""
     original = devidp.IdToken.get_client_claims
 

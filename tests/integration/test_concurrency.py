@@ -4,11 +4,7 @@ Runs against PostgreSQL whatever ``--db`` says: gunicorn with several worker pro
 and threads, and 50 simultaneous confirm requests for the same resident.
 """
 
-import os
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -19,8 +15,7 @@ from sqlalchemy import select
 from core.extensions import db
 from tests import factories
 from tests.conftest import _free_port
-from tests.conftest import make_app
-from tests.conftest import PG_URL
+from tests.servers import start_gunicorn
 from tests.web import csrf_token
 from voting.models import Ballot
 from voting.models import BallotChoice
@@ -31,49 +26,10 @@ REQUESTS = 50
 
 
 @pytest.fixture
-def pg_app(tmp_path, request):
-    if not factories_reachable():
-        pytest.fail(f"PostgreSQL is needed for this test at {PG_URL}")
-    app = make_app("postgres", tmp_path)
-    with app.app_context():
-        yield app
-        db.session.remove()
-
-
-def factories_reachable() -> bool:
-    from tests.conftest import _reachable
-
-    return _reachable(PG_URL)
-
-
-@pytest.fixture
 def gunicorn(pg_app):
     port = _free_port()
-    env = dict(
-        os.environ,
-        APP_ENV="testing",
-        DATABASE_URL=PG_URL,
-        SECRET_KEY=pg_app.config["SECRET_KEY"],
-        VOTER_KEY_PEPPER=pg_app.config["VOTER_KEY_PEPPER"],
-        DEV_IDP="0",
-        OIDC_ISSUER="http://127.0.0.1:1/unused",
-        RATELIMIT_ENABLED="0",
-    )
-    command = [sys.executable, "-m", "gunicorn", "-w", "4", "--threads", "8"]
-    command += ["-b", f"127.0.0.1:{port}", "wsgi:app"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/healthz", timeout=5).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
-    yield url
+    process = start_gunicorn(pg_app, port, workers=4, RATELIMIT_ENABLED="0")
+    yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)
 

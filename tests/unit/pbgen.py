@@ -38,9 +38,7 @@ def random_election(
     if n_projects is None:
         n_projects = rng.randint(1, 14)
     if n_voters is None:
-        n_voters = (
-            rng.choice([0, 1, 2, 5]) if rng.random() < 0.1 else rng.randint(3, 60)
-        )
+        n_voters = rng.choice([0, 1, 2, 5]) if rng.random() < 0.1 else rng.randint(3, 60)
     rule = rule or rng.choice(RULES)
 
     unit = rng.choice([1, 10, 1000, 2500])
@@ -79,9 +77,7 @@ def random_election(
 
     projects = []
     for pid, cost in zip(ids, costs, strict=True):
-        name = rng.choice(
-            ["Park", "Library; reading room", 'The "Green" street', "공원"]
-        )
+        name = rng.choice(["Park", "Library; reading room", 'The "Green" street', "공원"])
         projects.append(
             PbProject(
                 id=pid,
@@ -94,9 +90,7 @@ def random_election(
         )
     voter_ids = rng.sample(range(10_000, 99_999), n_voters)
     voters = [
-        PbVoter(
-            id=str(vid), picks=tuple(ballot), extra={"age": str(rng.randint(16, 90))}
-        )
+        PbVoter(id=str(vid), picks=tuple(ballot), extra={"age": str(rng.randint(16, 90))})
         for vid, ballot in zip(voter_ids, picks, strict=True)
     ]
     return PbElection(meta=meta, projects=projects, voters=voters)

@@ -320,10 +320,17 @@ def test_equal_shares_matches_the_definition_on_random_elections(utility):
         increment = Fraction(max(budget, 1), 10 * max(n, 1))
         for completion in (False, True):
             expected = reference_funded(profile, costs, budget, utility, completion, increment)
-            assert funded_set(
-                profile, items, budget, utility=utility, completion=completion,
-                increment=increment,
-            ) == expected, (seed, completion)
+            assert (
+                funded_set(
+                    profile,
+                    items,
+                    budget,
+                    utility=utility,
+                    completion=completion,
+                    increment=increment,
+                )
+                == expected
+            ), (seed, completion)
             checked += 1
     assert checked == 300
 
@@ -491,9 +498,14 @@ def test_every_rule_takes_an_election_and_options_and_returns_a_funding():
 
 
 def test_the_greedy_rule_passes_its_options_on():
-    election = Election.from_ballots([["a", "b"], ["a"], ["c"]], [
-        Item("a", 20, "x"), Item("b", 15, "y"), Item("c", 10, "x"),
-    ])
+    election = Election.from_ballots(
+        [["a", "b"], ["a"], ["c"]],
+        [
+            Item("a", 20, "x"),
+            Item("b", 15, "y"),
+            Item("c", 10, "x"),
+        ],
+    )
     options = Options(envelope=40, field_envelopes={"x": 25}, skip_misfits=False, min_votes=1)
     assert tally.greedy_rule(election, options) == tally.fund_greedy(
         tally.rank(election.counts, election.items),

@@ -112,9 +112,7 @@ def test_crlf_line_ends_and_lower_case_section_names_are_read():
 
 
 def test_short_rows_are_padded_and_trailing_empty_fields_ignored():
-    text = MINI.replace("voter_id;vote\n", "voter_id;vote;age\n").replace(
-        "v2;b", "v2;b;;"
-    )
+    text = MINI.replace("voter_id;vote\n", "voter_id;vote;age\n").replace("v2;b", "v2;b;;")
     election = loads(text)
     assert election.voters[1] == PbVoter("v2", ("b",), {"age": ""})
     assert election.voters[0].extra == {"age": ""}
@@ -132,9 +130,7 @@ def test_loads_tolerates_a_byte_order_mark():
 
 
 def test_a_quoted_field_may_span_lines_and_line_numbers_stay_physical():
-    text = replaced("a;10", 'a;10;"two\nlines"').replace(
-        "project_id;cost", "project_id;cost;name"
-    )
+    text = replaced("a;10", 'a;10;"two\nlines"').replace("project_id;cost", "project_id;cost;name")
     assert loads(text).projects[0].name == "two\nlines"
     error = fails(text.replace("b;20", "b;0"))
     assert error.line == 9
@@ -259,9 +255,7 @@ def test_real_elections_round_trip(path):
 
 
 def test_dumps_refuses_a_project_id_with_a_comma():
-    election = PbElection(
-        {"vote_type": "approval", "budget": "1"}, [PbProject("a,b", 1)], []
-    )
+    election = PbElection({"vote_type": "approval", "budget": "1"}, [PbProject("a,b", 1)], [])
     with pytest.raises(PbError, match="cannot be written"):
         dumps(election)
 
@@ -353,12 +347,10 @@ def test_real_election_votes_and_ranking(path):
     assert {pid: counts.get(pid, 0) for pid in counts} == {
         row["id"]: row["votes"] for row in expected if row["votes"]
     }
-    assert [
-        (n, item.id, item.cost, votes) for n, (item, votes) in enumerate(ranked, 1)
-    ] == [(row["rank"], row["id"], row["cost"], row["votes"]) for row in expected]
-    mismatch = sorted(
-        p.id for p in election.projects if p.votes_column != counts.get(p.id, 0)
-    )
+    assert [(n, item.id, item.cost, votes) for n, (item, votes) in enumerate(ranked, 1)] == [
+        (row["rank"], row["id"], row["cost"], row["votes"]) for row in expected
+    ]
+    mismatch = sorted(p.id for p in election.projects if p.votes_column != counts.get(p.id, 0))
     assert mismatch == sorted(ref["votes_column_mismatch"])
 
 

@@ -111,10 +111,7 @@ def test_generated_elections_exercise_ties_misfits_and_thresholds():
         threshold = pabulib.score_threshold(election.meta)
         on_threshold += threshold > 0 and threshold in votes
         text_order += any(
-            a_votes == b_votes
-            and len(a.id) > len(b.id)
-            and a.id.isdigit()
-            and b.id.isdigit()
+            a_votes == b_votes and len(a.id) > len(b.id) and a.id.isdigit() and b.id.isdigit()
             for (a, a_votes), (b, b_votes) in zip(ranked, ranked[1:], strict=False)
         )
     assert ties > 100
@@ -136,9 +133,7 @@ def test_pabutools_reads_what_we_write(path, tmp_path):
     copy = tmp_path / path.name
     pbgen.write(copy, election)
     instance, profile = parse_pabulib(str(copy))
-    assert {p.name: int(p.cost) for p in instance} == {
-        p.id: p.cost for p in election.projects
-    }
+    assert {p.name: int(p.cost) for p in instance} == {p.id: p.cost for p in election.projects}
     assert instance.budget_limit == election.budget
     assert len(profile) == len(election.voters)
     assert [sorted(b_.name for b_ in ballot) for ballot in profile] == [
