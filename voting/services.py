@@ -85,14 +85,21 @@ def _existing_ballot(forum_id: int, voter_key: str) -> Ballot | None:
 
 
 def ballot_view(forum_id: int, user: User) -> BallotView:
+    """What casting needs to decide: the forum, the moment, eligibility, a prior ballot."""
     forum = forums.get_forum(forum_id)
     return BallotView(
         forum=forum,
         state=forums.state_of(forum),
         eligible=rules.is_eligible(forum.district.code, user.district_code),
         existing=_existing_ballot(forum.id, user.voter_key),
-        comment_counts=comments.counts_by_item(forum.id),
     )
+
+
+def ballot_page(forum_id: int, user: User) -> BallotView:
+    """The ballot page's view: as for casting, plus comment counts to read before choosing."""
+    view = ballot_view(forum_id, user)
+    view.comment_counts = comments.counts_by_item(view.forum.id)
+    return view
 
 
 def _options(forum: Forum) -> dict[str, rules.Option]:

@@ -44,7 +44,7 @@ def _already_voted(forum_id: int):
 @bp.get("/forums/<int:forum_id>/ballot")
 @login_required
 def ballot(forum_id: int):
-    view = services.ballot_view(forum_id, current_user)
+    view = services.ballot_page(forum_id, current_user)
     if view.existing is not None:
         return _already_voted(forum_id)
     form = BallotForm()
@@ -76,7 +76,7 @@ def review(forum_id: int):
     except services.AlreadyVoted:
         return _already_voted(forum_id)
     except services.BallotRefused as error:
-        view = services.ballot_view(forum_id, current_user)
+        view = services.ballot_page(forum_id, current_user)
         return (
             render_template(
                 "voting/ballot.html", view=view, form=form, selected=set(picks), error=error.message
