@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
+from sqlalchemy import ForeignKey
 from sqlalchemy import select
 from sqlalchemy import String
 from sqlalchemy import UniqueConstraint
@@ -22,6 +23,19 @@ class User(UserMixin, db.Model):
     birth_year: Mapped[int | None]
     first_seen_at: Mapped[datetime]
     last_login_at: Mapped[datetime]
+
+    # The token of the signed-in session this object was loaded for (not a column).
+    session_token = None
+
+    def get_id(self) -> str:
+        """What the session cookie carries: the session's token, never the row id.
+
+        Ending the session row on the server (sign-out) therefore signs out every copy of
+        the cookie, which a stateless cookie session could not do on its own.
+        """
+        if not self.session_token:
+            raise RuntimeError("a user is signed in only through auth.services.start_session")
+        return self.session_token
 
     @property
     def roles(self) -> list["Role"]:
@@ -66,3 +80,15 @@ class Role(db.Model):
     district_code: Mapped[str] = mapped_column(String(64), default="")
     granted_at: Mapped[datetime]
     granted_by: Mapped[str] = mapped_column(String(120))
+
+
+class UserSession(db.Model):
+    """One sign-in of one browser. The cookie holds the token, the database its digest."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]

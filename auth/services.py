@@ -2,14 +2,18 @@
 
 import hashlib
 import hmac
+import secrets
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy import update
 
 from auth.models import Role
 from auth.models import ROLES
 from auth.models import User
+from auth.models import UserSession
 from core import audit
 from core import clock
 from core.districts import SEOUL_DISTRICTS
@@ -40,7 +44,10 @@ def _birth_year(value) -> int | None:
 
 
 def record_sign_in(issuer: str, claims: dict) -> User:
-    """Create or update the user for a verified identity; returns the user, committed."""
+    """Create or update the user for a verified identity and start a new session for it.
+
+    Returns the user, committed, with ``session_token`` set for ``login_user``.
+    """
     key = voter_key_for(issuer, str(claims["sub"]))
     district = claims.get(current_app.config["OIDC_DISTRICT_CLAIM"])
     birth_year = _birth_year(claims.get(current_app.config["OIDC_BIRTH_YEAR_CLAIM"]))
@@ -52,15 +59,63 @@ def record_sign_in(issuer: str, claims: dict) -> User:
     user.district_code = str(district) if district is not None else None
     user.birth_year = birth_year
     user.last_login_at = now
+    start_session(user)
     db.session.commit()
     return user
 
 
-def load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """Add a new session for the user (committed by the caller) and return its token.
+
+    Every sign-in gets a fresh random token, so a session id known before sign-in is
+    worth nothing after it.
+    """
+    if user.id is None:
+        db.session.flush()
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(user_id=user.id, token_hash=_token_digest(token), created_at=clock.now())
+    )
+    user.session_token = token
+    return token
+
+
+def session_lifetime() -> timedelta:
+    return timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+
+
+def load_user(token: str) -> User | None:
+    """The user of a live session: not ended (signed out) and younger than its lifetime."""
+    if not token or len(token) > 64:
         return None
+    query = (
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.token_hash == _token_digest(token),
+            UserSession.ended_at.is_(None),
+            UserSession.created_at > clock.now() - session_lifetime(),
+        )
+    )
+    user = db.session.execute(query).scalar_one_or_none()
+    if user is not None:
+        user.session_token = token
+    return user
+
+
+def end_session(user: User) -> None:
+    """Sign out: the session's row is ended, so its cookie no longer signs anyone in."""
+    if user.session_token:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == _token_digest(user.session_token))
+            .values(ended_at=clock.now())
+        )
+        db.session.commit()
 
 
 # --- staff roles ----------------------------------------------------------------------

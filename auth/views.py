@@ -8,6 +8,7 @@ from flask import request
 from flask import session
 from flask import url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_login import login_user
 from flask_login import logout_user
 from joserfc.errors import JoseError
@@ -87,6 +88,8 @@ def callback():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        services.end_session(current_user)
     logout_user()
     session.clear()
     return redirect(url_for("index"))

@@ -12,6 +12,7 @@ import requests
 
 from tests.conftest import PG_URL
 from tests.web import csrf_token
+from tests.web import session_cookie
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,11 +68,8 @@ def start_gunicorn(app, port: int, workers: int = 2, **env) -> subprocess.Popen:
 
 
 def voter_session(app, url: str, user, forum_id: int) -> tuple[requests.Session, str]:
-    serializer = app.session_interface.get_signing_serializer(app)
     session = requests.Session()
-    session.cookies.set(
-        "session", serializer.dumps({"_user_id": str(user.id), "_fresh": True}), domain="127.0.0.1"
-    )
+    session.cookies.set("session", session_cookie(app, user), domain="127.0.0.1")
     page = session.get(f"{url}/forums/{forum_id}/ballot", timeout=10)
     assert page.status_code == 200
     return session, csrf_token(page.text)

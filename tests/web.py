@@ -2,7 +2,9 @@
 
 import re
 
+from auth import services
 from auth.models import User
+from core.extensions import db
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -13,10 +15,24 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def session_token(user: User) -> str:
+    """Start a session for the user, as the OIDC callback does, and return its token."""
+    token = services.start_session(user)
+    db.session.commit()
+    return token
+
+
+def session_cookie(app, user: User) -> str:
+    """A signed session cookie for a new session of the user."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    return serializer.dumps({"_user_id": session_token(user), "_fresh": True})
+
+
 def sign_in(client, user: User) -> None:
     """Mark the test client's session as signed in, as the OIDC callback does."""
+    token = session_token(user)
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = token
         session["_fresh"] = True
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from auth import devidp
 from auth.models import User
+from auth.services import load_user
 from auth.services import voter_key_for
 from core import create_app
 from core.config import ConfigError
@@ -594,7 +595,7 @@ def test_full_code_flow_over_http_signs_the_resident_in(live_server, app):
     assert urlsplit(done.headers["Location"]).path == "/"
 
     user = db.session.execute(select(User)).scalar_one()
-    assert session_user_id(app, browser) == str(user.id)
+    assert load_user(session_user_id(app, browser)).id == user.id
     assert user.district_code == "11680"
     assert user.birth_year == 1984
     assert re.fullmatch(r"[0-9a-f]{64}", user.voter_key)

@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from auth import devidp
 from auth.models import User
+from auth.models import UserSession
 from core.extensions import db
 from tests.conftest import make_app
 
@@ -125,6 +126,73 @@ def test_sign_in_succeeds_and_keeps_the_safe_next_target(live_server, app):
     assert urlsplit(done.headers["Location"]).path == "/forums/1"
     assert signed_in_user_id(app, browser) is not None
     assert users() == 1
+
+
+# --- sessions -------------------------------------------------------------------------
+
+SIGN_OUT_FORM = 'action="/logout"'
+
+
+def signed_in_copy(server, cookie: str) -> bool:
+    """Whether another browser presenting this session cookie is signed in."""
+    copy = new_browser()
+    copy.cookies.set("session", cookie)
+    return SIGN_OUT_FORM in copy.get(f"{server.url}/").text
+
+
+def test_sign_in_issues_a_new_session_and_sign_out_ends_it_everywhere(live_server, app):
+    browser = new_browser()
+    authorize_url = start_sign_in(live_server, browser)
+    before = browser.cookies.get("session")  # the pre-sign-in session (holds the OIDC state)
+    assert before
+    browser.get(sign_in_at_provider(browser, authorize_url), allow_redirects=False)
+    after = browser.cookies.get("session")
+    assert after != before
+    assert signed_in_user_id(app, browser) != signed_in_user_id(app, new_browser())
+    assert not signed_in_copy(live_server, before)
+    assert signed_in_copy(live_server, after)
+
+    home = browser.get(f"{live_server.url}/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', home.text).group(1)
+    out = browser.post(f"{live_server.url}/logout", data={"csrf_token": token})
+    assert out.status_code == 200
+    assert SIGN_OUT_FORM not in out.text
+    # A copy of the signed-in cookie, kept from before sign-out, signs no one in.
+    assert not signed_in_copy(live_server, after)
+    db.session.expire_all()
+    ended = db.session.execute(select(UserSession)).scalar_one()
+    assert ended.ended_at is not None
+
+
+def test_a_second_sign_in_starts_another_session_and_keeps_the_first(live_server, app):
+    first, second = new_browser(), new_browser()
+    for browser in (first, second):
+        authorize_url = start_sign_in(live_server, browser)
+        browser.get(sign_in_at_provider(browser, authorize_url), allow_redirects=False)
+    assert signed_in_user_id(app, first) != signed_in_user_id(app, second)
+    assert signed_in_copy(live_server, first.cookies.get("session"))
+    assert signed_in_copy(live_server, second.cookies.get("session"))
+    assert users() == 1
+
+
+def test_a_session_ends_after_its_lifetime(live_server, app):
+    browser = new_browser()
+    browser.get(sign_in_at_provider(browser, start_sign_in(live_server, browser)))
+    cookie = browser.cookies.get("session")
+    assert signed_in_copy(live_server, cookie)
+    started = db.session.execute(select(UserSession)).scalar_one()
+    started.created_at -= timedelta(hours=app.config["SESSION_MAX_HOURS"], seconds=1)
+    db.session.commit()
+    assert not signed_in_copy(live_server, cookie)
+
+
+def test_a_cookie_naming_a_user_row_id_signs_no_one_in(live_server, app):
+    browser = new_browser()
+    browser.get(sign_in_at_provider(browser, start_sign_in(live_server, browser)))
+    user = db.session.execute(select(User)).scalar_one()
+    serializer = app.session_interface.get_signing_serializer(app)
+    forged = serializer.dumps({"_user_id": str(user.id), "_fresh": True})
+    assert not signed_in_copy(live_server, forged)
 
 
 # --- replays --------------------------------------------------------------------------

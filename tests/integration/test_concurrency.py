@@ -17,6 +17,7 @@ from tests import factories
 from tests.conftest import _free_port
 from tests.servers import start_gunicorn
 from tests.web import csrf_token
+from tests.web import session_cookie
 from voting.models import Ballot
 from voting.models import BallotChoice
 
@@ -35,8 +36,7 @@ def gunicorn(pg_app):
 
 
 def signed_in_cookie(app, user) -> str:
-    serializer = app.session_interface.get_signing_serializer(app)
-    return serializer.dumps({"_user_id": str(user.id), "_fresh": True})
+    return session_cookie(app, user)
 
 
 def test_fifty_simultaneous_casts_for_one_identity_leave_one_ballot(pg_app, gunicorn):
