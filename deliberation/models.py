@@ -1,8 +1,10 @@
 """Districts, forums, fields and agenda items."""
 
 from datetime import datetime
+from itertools import chain
 
 from sqlalchemy import CheckConstraint
+from sqlalchemy import event
 from sqlalchemy import ForeignKey
 from sqlalchemy import String
 from sqlalchemy import Text
@@ -10,6 +12,7 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
+from sqlalchemy.orm import Session
 
 from core.extensions import db
 
@@ -55,6 +58,9 @@ class Forum(db.Model):
     min_votes: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(8), default="KRW")
     created_at: Mapped[datetime]
+    # Raised whenever the forum, its fields or its items change (see _revise_forums): a
+    # process may keep its own copy of the ballot's definition while this number holds.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     district: Mapped[District] = relationship(back_populates="forums")
     fields: Mapped[list["Field"]] = relationship(
@@ -145,3 +151,32 @@ class CommentReport(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     resolved: Mapped[bool] = mapped_column(default=False)
+
+
+@event.listens_for(Session, "before_flush")
+def _revise_forums(session: Session, _context, _instances) -> None:
+    """Every flush that changes a forum, a field or an agenda item raises its forum's revision.
+
+    One place for the rule, whichever code makes the change (staff pages, the command
+    line, an import): casting compares revisions inside its transaction.
+    """
+    forums: dict[int, Forum] = {}
+    for instance in chain(session.dirty, session.new, session.deleted):
+        if isinstance(instance, Forum):
+            if instance in session.dirty and session.is_modified(
+                instance, include_collections=False
+            ):
+                forums[id(instance)] = instance
+        elif isinstance(instance, Field | AgendaItem):
+            if instance in session.dirty and not session.is_modified(
+                instance, include_collections=False
+            ):
+                continue
+            forum = instance.forum
+            if forum is None and instance.forum_id is not None:
+                forum = session.get(Forum, instance.forum_id)
+            if forum is not None and forum not in session.new:
+                forums[id(forum)] = forum
+    for forum in forums.values():
+        if forum not in session.deleted:
+            forum.revision = (forum.revision or 0) + 1

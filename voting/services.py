@@ -10,6 +10,8 @@ from dataclasses import field
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import insert
+from sqlalchemy import literal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -170,6 +172,86 @@ def _signal_columns(found: Signals | None) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class BallotDefinition:
+    """What checking a ballot needs of a forum in its voting phase, as of one revision."""
+
+    forum_id: int
+    revision: int
+    district_code: str
+    options: dict[str, rules.Option]
+    rules: rules.BallotRules
+
+
+def _definition(forum_id: int) -> BallotDefinition | None:
+    """This process's copy of a voting forum's ballot definition, loaded on first use.
+
+    The copy is only a shortcut: casting inserts only while the forum's revision in the
+    database is still the copy's, so a change made anywhere is never missed.
+    """
+    cache = current_app.extensions.setdefault("ballot_definitions", {})
+    found = cache.get(forum_id)
+    if found is None:
+        forum = forums.load_forum(forum_id)
+        if forum is None or forum.phase != "voting":
+            return None
+        found = BallotDefinition(
+            forum_id=forum.id,
+            revision=forum.revision,
+            district_code=forum.district.code,
+            options=_options(forum),
+            rules=_ballot_rules(forum),
+        )
+        cache[forum_id] = found
+    return found
+
+
+def _insert_ignoring_conflicts(table):
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def _insert_ballot(definition: BallotDefinition, values: dict, item_ids: list[int]) -> bool:
+    """Insert a ballot and its choices in one transaction, if the forum allows it now.
+
+    The insert selects the forum row itself, so the phase, the window (against the
+    injectable clock) and the revision are checked by the database in the inserting
+    statement; a ballot already stored for the voter key makes it insert nothing.
+    Returns whether the ballot was stored and committed.
+    """
+    now = values["cast_at"]
+    table = Ballot.__table__
+    columns = list(values)
+    source = select(
+        Forum.id, *(literal(values[name], type_=table.c[name].type) for name in columns)
+    ).where(
+        Forum.id == definition.forum_id,
+        Forum.phase == "voting",
+        Forum.voting_starts_at <= now,
+        Forum.voting_ends_at > now,
+        Forum.revision == definition.revision,
+    )
+    statement = (
+        _insert_ignoring_conflicts(table)
+        .from_select(["forum_id", *columns], source)
+        .on_conflict_do_nothing(index_elements=["forum_id", "voter_key"])
+        .returning(table.c.id)
+    )
+    ballot_id = db.session.execute(statement).scalar_one_or_none()
+    if ballot_id is None:
+        db.session.rollback()
+        return False
+    db.session.execute(
+        insert(BallotChoice.__table__),
+        [{"ballot_id": ballot_id, "item_id": item_id} for item_id in item_ids],
+    )
+    db.session.commit()
+    return True
+
+
 def cast(
     forum_id: int,
     user: User,
@@ -179,11 +261,36 @@ def cast(
 ) -> str:
     """Store one ballot for this identity and return its receipt code.
 
-    One short transaction: the forum and window are read, the ballot and its choices
-    inserted, and the commit is the moment of casting. A second ballot for the same
-    (forum, voter key) is refused by the database's unique constraint, whatever the
-    concurrency, and answered with the existing receipt.
+    One short transaction, committed before the receipt is shown: the ballot and its
+    choices are inserted only while the forum is in its voting window (checked by the
+    database in the inserting statement), and a second ballot for the same
+    (forum, voter key) is refused by the unique constraint, whatever the concurrency,
+    and answered with the existing receipt.
+
+    The picks are checked against this process's copy of the forum's ballot; when the
+    fast insert stores nothing (a prior ballot, a closed window, a changed forum) or the
+    picks look wrong, the full checks run to say why, in their order.
     """
+    definition = _definition(forum_id)
+    if definition is not None and rules.is_eligible(definition.district_code, user.district_code):
+        try:
+            valid = rules.validate_picks(picks, definition.options, definition.rules)
+        except rules.BallotError:
+            valid = None
+        if valid is not None:
+            code = receipts.new_code()
+            values = {
+                "voter_key": user.voter_key,
+                "receipt_code": code,
+                "channel": channel,
+                "cast_at": clock.now(),
+                "birth_year": user.birth_year,
+                "first_seen_at": user.first_seen_at,
+                **_signal_columns(found),
+            }
+            if _insert_ballot(definition, values, [int(pick) for pick in valid]):
+                return code
+            current_app.extensions["ballot_definitions"].pop(forum_id, None)
     view = ballot_view(forum_id, user)
     _require_can_vote(view)
     items = _validate(view.forum, picks)

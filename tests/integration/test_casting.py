@@ -7,8 +7,11 @@ from datetime import UTC
 import pytest
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import update
 
 from core.extensions import db
+from deliberation.models import AgendaItem
+from deliberation.models import Forum
 from tests import factories
 from voting import services
 from voting.models import Ballot
@@ -76,9 +79,10 @@ def test_same_identity_may_vote_in_another_forum(app):
 
 
 def refusal(forum, voter, picks) -> services.BallotRefused:
+    before = ballots(), choices()
     with pytest.raises(services.BallotRefused) as info:
         services.cast(forum.id, voter, picks)
-    assert ballots() == 0 and choices() == 0
+    assert (ballots(), choices()) == before
     return info.value
 
 
@@ -164,3 +168,69 @@ def test_receipt_check_reports_counted_without_picks(app):
     assert not missing.found
     with pytest.raises(services.DomainError):
         services.check_receipt("short")
+
+
+# --- the process's copy of the ballot never outlives a change ---------------------------
+
+
+def test_a_closed_window_is_refused_after_the_ballot_was_cached(app):
+    now = datetime(2020, 7, 13, 14, 59, 59, tzinfo=UTC)
+    forum = factories.forum(opens=now - timedelta(days=7), closes=now + timedelta(seconds=1))
+    ids = factories.item_ids(forum)
+    app.config["CLOCK"] = lambda: now
+    services.cast(forum.id, factories.user("first"), ids[:3])
+    assert forum.id in app.extensions["ballot_definitions"]
+    app.config["CLOCK"] = lambda: now + timedelta(seconds=1)
+    assert refusal(forum, factories.user("late"), ids[:3]).code == "closed"
+    assert ballots() == 1
+
+
+def test_an_item_withdrawn_after_the_ballot_was_cached_is_refused(app):
+    forum = factories.forum()
+    ids = factories.item_ids(forum)
+    services.cast(forum.id, factories.user("first"), ids[:3])
+    item = db.session.get(AgendaItem, int(ids[0]))
+    item.status = "withdrawn"
+    db.session.commit()
+    assert refusal(forum, factories.user("second"), ids[:3]).code == "withdrawn"
+    assert ballots() == 1
+
+
+def test_a_phase_changed_after_the_ballot_was_cached_is_refused(app):
+    forum = factories.forum()
+    ids = factories.item_ids(forum)
+    services.cast(forum.id, factories.user("first"), ids[:3])
+    db.session.execute(update(Forum).where(Forum.id == forum.id).values(phase="closed"))
+    db.session.commit()
+    assert refusal(forum, factories.user("second"), ids[:3]).code == "closed"
+    assert ballots() == 1
+
+
+def revision(forum_id: int) -> int:
+    return db.session.execute(select(Forum.revision).where(Forum.id == forum_id)).scalar_one()
+
+
+def test_every_change_to_a_forum_its_fields_or_items_raises_its_revision(app):
+    forum = factories.forum()
+    start = revision(forum.id)
+    forum.title = "renamed"
+    db.session.commit()
+    assert revision(forum.id) == start + 1
+    forum.fields[0].envelope = 10_000_000
+    db.session.commit()
+    assert revision(forum.id) == start + 2
+    forum.items[0].cost = 1_000_000
+    db.session.commit()
+    assert revision(forum.id) == start + 3
+    db.session.add(
+        AgendaItem(forum_id=forum.id, external_id="new", title="new", summary="", cost=1)
+    )
+    db.session.commit()
+    assert revision(forum.id) == start + 4
+    db.session.delete(forum.items[-1])
+    db.session.commit()
+    assert revision(forum.id) == start + 5
+    # Reading, casting and unchanged objects leave it alone.
+    forum.title = forum.title
+    services.cast(forum.id, factories.user(), factories.item_ids(forum)[:3])
+    assert revision(forum.id) == start + 5
