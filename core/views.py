@@ -1,4 +1,4 @@
-"""Pages every feature shares: language switch and health check."""
+"""Pages every feature shares: language switch, liveness and health checks."""
 
 from flask import Blueprint
 from flask import current_app
@@ -33,6 +33,12 @@ def set_language(code: str):
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
+
+
+@bp.get("/livez")
+def live():
+    """Liveness: the process answers. Touches nothing else (the framework's own cost)."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.get("/healthz")

@@ -1,0 +1,369 @@
+"""Benchmark: casting ballots through gunicorn on PostgreSQL and Redis, on this machine.
+
+    python bench/cast.py [--residents 70000] [--rates 250,500,1000,1500,2000,2500]
+                         [--seconds 5] [--workers 2] [--threads 8] [--connections 64]
+
+What it does, in order:
+
+1. Empties database ``bench`` (``BENCH_DATABASE_URL``, default
+   postgresql://postgres@127.0.0.1:5432/bench; created if missing), creates the schema,
+   a forum open for voting with 30 items, and signs in ``--residents`` residents of its
+   district: each gets a user row, a session row and a signed session cookie with its
+   CSRF token, exactly what sign-in leaves behind (not timed).
+2. Starts gunicorn (production settings, gthread workers) on that database with Redis
+   (``BENCH_REDIS_URL``, default redis://127.0.0.1:6379/14, flushed) for rate limits.
+3. From a separate process (bench/loadgen.py), measures
+   - the bare ``/livez`` endpoint of the same app and server settings, as many
+     connections as ``--connections`` back to back: the framework's ceiling;
+   - casting at each offered rate of ``--rates`` for ``--seconds`` each, on a fixed
+     schedule (open loop): achieved ballots/s, p50/p95/p99 latency, errors;
+   - casting back to back on ``--connections`` connections: the sustained maximum.
+   Every resident casts once; the run checks that the database holds exactly one
+   ballot with three choices for each acknowledged cast (a redirect to the receipt).
+4. Measures PostgreSQL's own rate for the ballot transaction (one ballot and its three
+   choices, committed) with pgbench on the same tables: the storage ceiling.
+
+Ends with one JSON line: cores, cast_per_s, p99_ms_at_1000, cast_vs_hello,
+cast_vs_storage and the details.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from datetime import timedelta
+from datetime import UTC
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+SECRET_KEY = "bench-secret-" + "x" * 32
+PEPPER = "bench-pepper-" + "y" * 32
+DISTRICT = "11680"
+ITEMS = 30
+AGENT = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if found.fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def server_environment() -> dict:
+    return dict(
+        os.environ,
+        APP_ENV="production",
+        DEV_IDP="0",
+        OIDC_ISSUER="https://id.invalid",
+        SECRET_KEY=SECRET_KEY,
+        VOTER_KEY_PEPPER=PEPPER,
+        DATABASE_URL=DATABASE_URL,
+        REDIS_URL=REDIS_URL,
+    )
+
+
+def prepare(residents: int, requests_file: Path) -> int:
+    """Schema, forum and signed-in residents; writes one cast request per resident."""
+    os.environ.update(server_environment())
+    import redis
+    from itsdangerous import URLSafeTimedSerializer
+    from sqlalchemy import insert
+    from sqlalchemy import select
+    from sqlalchemy import text
+
+    from auth.models import User
+    from auth.models import UserSession
+    from auth.services import derive_voter_key
+    from core import create_app
+    from core.extensions import db
+    from deliberation.models import AgendaItem
+    from deliberation.models import District
+    from deliberation.models import Field
+    from deliberation.models import Forum
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    app = create_app()
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        db.create_all()
+        now = datetime.now(UTC)
+        forum = Forum(
+            district=District(code=DISTRICT, name_ko="강남구", name_en="Gangnam-gu"),
+            slug="bench",
+            title="Benchmark forum",
+            phase="voting",
+            voting_starts_at=now - timedelta(days=1),
+            voting_ends_at=now + timedelta(days=6),
+            envelope=500_000_000,
+            created_at=now,
+        )
+        fields = [Field(forum=forum, name=f"field {n}", position=n) for n in range(5)]
+        for n in range(ITEMS):
+            AgendaItem(
+                forum=forum,
+                field=fields[n % 5],
+                external_id=f"B-{n:02d}",
+                title=f"item {n}",
+                summary="",
+                cost=(n % 9 + 1) * 10_000_000,
+                status="approved",
+                position=n,
+            )
+        db.session.add(forum)
+        db.session.commit()
+        forum_id = forum.id
+        item_ids = [str(i) for i in db.session.scalars(select(AgendaItem.id)).all()]
+
+        sessions = app.session_interface.get_signing_serializer(app)
+        csrf = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token")
+        rng = random.Random(7)
+        weights = [1 / (rank + 1) for rank in range(ITEMS)]
+        batch = 10_000
+        with requests_file.open("w") as out:
+            for start in range(0, residents, batch):
+                count = min(batch, residents - start)
+                keys = [derive_voter_key(PEPPER, "bench", f"r{start + n}") for n in range(count)]
+                db.session.execute(
+                    insert(User),
+                    [
+                        dict(
+                            voter_key=key,
+                            district_code=DISTRICT,
+                            birth_year=1940 + (start + n) % 65,
+                            first_seen_at=now,
+                            last_login_at=now,
+                        )
+                        for n, key in enumerate(keys)
+                    ],
+                )
+                ids = dict(
+                    db.session.execute(
+                        select(User.voter_key, User.id).where(User.voter_key.in_(keys))
+                    ).all()
+                )
+                tokens = [secrets.token_urlsafe(32) for _ in keys]
+                db.session.execute(
+                    insert(UserSession),
+                    [
+                        dict(
+                            user_id=ids[key],
+                            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                            created_at=now,
+                        )
+                        for key, token in zip(keys, tokens, strict=True)
+                    ],
+                )
+                db.session.commit()
+                for token in tokens:
+                    raw = secrets.token_hex(20)
+                    cookie = sessions.dumps({"_user_id": token, "_fresh": True, "csrf_token": raw})
+                    picks = set()
+                    while len(picks) < 3:
+                        picks.add(rng.choices(item_ids, weights)[0])
+                    body = "&".join(
+                        [f"csrf_token={csrf.dumps(raw)}"] + [f"picks={p}" for p in sorted(picks)]
+                    )
+                    request = {
+                        "method": "POST",
+                        "path": f"/forums/{forum_id}/ballot/confirm",
+                        "headers": {
+                            "Cookie": f"session={cookie}; did={secrets.token_urlsafe(16)}",
+                            "Content-Type": "application/x-www-form-urlencoded",
+                            "User-Agent": AGENT,
+                        },
+                        "body": body,
+                    }
+                    out.write(json.dumps(request) + "\n")
+        with db.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    return forum_id
+
+
+def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", str(workers)]
+    command += ["--threads", str(threads), "--keep-alive", "30", "--backlog", "4096"]
+    command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+    process = subprocess.Popen(command, cwd=ROOT, env=server_environment())
+    import requests
+
+    for _ in range(150):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
+                return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def drive(port: int, path: Path, mode: str, value: float, seconds: float, offset: int) -> dict:
+    command = [sys.executable, str(ROOT / "bench" / "loadgen.py"), str(port), str(path)]
+    command += [mode, str(value), str(seconds), "--offset", str(offset)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+PGBENCH_SCRIPT = """\
+\\set n random(1, 2000000000)
+WITH b AS (
+  INSERT INTO ballots (forum_id, voter_key, receipt_code, channel, cast_at, birth_year)
+  VALUES (:forum, md5(:client_id || '-' || :n || '-' || clock_timestamp()),
+          substr(md5(random()::text || clock_timestamp()), 1, 20), 'online', now(), 1980)
+  RETURNING id)
+INSERT INTO ballot_choices (ballot_id, item_id)
+SELECT b.id, i FROM b, unnest(ARRAY[:a, :b, :c]) AS i;
+"""
+
+
+def storage_ceiling(forum_id: int, items: list[int], seconds: int) -> float:
+    """pgbench: the ballot transaction (one ballot, three choices) committed per second."""
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(PGBENCH_SCRIPT)
+    user_host, name = DATABASE_URL.split("://", 1)[1].rsplit("/", 1)
+    user, host = user_host.split("@")
+    host, _, port = host.partition(":")
+    command = ["pgbench", "-n", "-h", host, "-p", port or "5432", "-U", user, "-c", "16"]
+    command += ["-j", "2", "-T", str(seconds), "-f", script.name, "-D", f"forum={forum_id}"]
+    command += ["-D", f"a={items[0]}", "-D", f"b={items[1]}", "-D", f"c={items[2]}", name]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    os.unlink(script.name)
+    for line in done.stdout.splitlines():
+        if line.startswith("tps ="):
+            return float(line.split()[2])
+    raise SystemExit("pgbench printed no tps:\n" + done.stdout + done.stderr)
+
+
+def stored(forum_id: int) -> tuple[int, int]:
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL) as connection:
+        ballots = connection.execute(
+            "SELECT count(*) FROM ballots WHERE forum_id = %s", [forum_id]
+        ).fetchone()[0]
+        malformed = connection.execute(
+            "SELECT count(*) FROM (SELECT b.id FROM ballots b LEFT JOIN ballot_choices c"
+            " ON c.ballot_id = b.id WHERE b.forum_id = %s GROUP BY b.id"
+            " HAVING count(c.item_id) <> 3) AS odd",
+            [forum_id],
+        ).fetchone()[0]
+    return ballots, malformed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=70_000)
+    parser.add_argument("--rates", default="250,500,1000,1500,2000,2500")
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--saturate-seconds", type=float, default=8)
+    args = parser.parse_args()
+    rates = [float(rate) for rate in args.rates.split(",")]
+    needed = int(sum(rates) * args.seconds + 3000 * args.saturate_seconds + 500)
+    if args.residents < needed:
+        raise SystemExit(f"--residents must be at least {needed} for these rates")
+
+    ensure_database(DATABASE_URL)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-cast-"))
+    casts = workdir / "casts.jsonl"
+    hello = workdir / "hello.jsonl"
+    hello.write_text(json.dumps({"method": "GET", "path": "/livez"}) + "\n")
+    log(f"signing in {args.residents} residents ...")
+    started = time.perf_counter()
+    forum_id = prepare(args.residents, casts)
+    log(f"  ready in {time.perf_counter() - started:.1f} s")
+
+    port = free_port()
+    server = start_server(port, args.workers, args.threads)
+    report: dict = {
+        "cores": os.cpu_count(),
+        "server": f"gunicorn gthread {args.workers}x{args.threads}",
+        "residents": args.residents,
+    }
+    try:
+        offset = 0
+        warm = drive(port, casts, "closed", 8, 2, offset)  # imports, pools, caches
+        offset = warm["next_offset"]
+        drive(port, hello, "closed", 8, 2, 0)
+        hello_run = drive(port, hello, "closed", args.connections, args.saturate_seconds, 0)
+        log(f"hello: {hello_run['per_s']}/s p99 {hello_run['p99_ms']} ms")
+        steps = []
+        for rate in rates:
+            step = drive(port, casts, "open", rate, args.seconds, offset)
+            offset = step["next_offset"]
+            steps.append(step)
+            log(
+                f"cast at {rate:.0f}/s offered: {step['per_s']}/s, p50 {step['p50_ms']} ms,"
+                f" p95 {step['p95_ms']} ms, p99 {step['p99_ms']} ms,"
+                f" statuses {step['statuses']}, errors {step['errors']}"
+            )
+        saturated = drive(port, casts, "closed", args.connections, args.saturate_seconds, offset)
+        offset = saturated["next_offset"]
+        log(
+            f"cast back to back: {saturated['per_s']}/s, p99 {saturated['p99_ms']} ms,"
+            f" statuses {saturated['statuses']}, errors {saturated['errors']}"
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    acknowledged = sum(run["statuses"].get("302", 0) for run in [warm, *steps, saturated])
+    ballots, malformed = stored(forum_id)
+    log(f"acknowledged {acknowledged}, stored {ballots}, malformed {malformed}")
+    storage = storage_ceiling(forum_id, [1, 2, 3], int(args.saturate_seconds))
+    log(f"storage ceiling (pgbench, 16 clients): {storage:.0f} ballot transactions/s")
+
+    at_1000 = next((s for s in steps if s["value"] == 1000), None)
+    report.update(
+        cast_per_s=saturated["per_s"],
+        p99_ms_at_1000=at_1000["p99_ms"] if at_1000 else None,
+        hello_per_s=hello_run["per_s"],
+        storage_per_s=round(storage, 1),
+        cast_vs_hello=round(saturated["per_s"] / hello_run["per_s"], 3),
+        cast_vs_storage=round(saturated["per_s"] / storage, 3),
+        acknowledged=acknowledged,
+        stored=ballots,
+        malformed=malformed,
+        steps=[
+            {k: s[k] for k in ("value", "per_s", "p50_ms", "p95_ms", "p99_ms", "errors")}
+            | {"statuses": s["statuses"]}
+            for s in steps
+        ],
+    )
+    print(json.dumps(report))
+    if acknowledged != ballots or malformed:
+        raise SystemExit("stored ballots do not match acknowledged casts")
+
+
+if __name__ == "__main__":
+    main()
