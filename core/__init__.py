@@ -4,6 +4,7 @@ import importlib
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from core import api
 from core import cli
@@ -11,6 +12,7 @@ from core import config as config_module
 from core import errors
 from core import i18n
 from core import security
+from core.api import ID_MAX
 from core.extensions import babel
 from core.extensions import csrf
 from core.extensions import db
@@ -19,6 +21,15 @@ from core.extensions import login_manager
 from core.extensions import migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in routes. Ids are 32-bit database integers, so a larger number
+    matches no route (404) rather than failing in the database."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -30,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder="templates",
         static_folder="static",
     )
+    app.url_map.converters["int"] = IdConverter
     register_config(app, overrides or {})
     register_extensions(app)
     register_core(app)

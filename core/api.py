@@ -10,6 +10,9 @@ from flask import Flask
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
+# Ids are INTEGER columns, 32-bit on PostgreSQL; routes match no larger number (a 404).
+ID_MAX = 2**31 - 1
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error", "message"],
@@ -22,6 +25,21 @@ def error_response(description: str) -> dict:
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
+
+
+def id_parameter(name: str) -> dict:
+    """A path parameter holding a database id."""
+    schema = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def unavailable_response() -> dict:
+    """The 503 any operation that reads the database answers while it cannot be reached."""
+    response = error_response("The database cannot be reached; retry after Retry-After seconds")
+    response["headers"] = {
+        "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+    }
+    return response
 
 
 def document(app: Flask, paths: dict, schemas: dict) -> None:

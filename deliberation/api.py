@@ -5,6 +5,8 @@ from flask import Flask
 
 from core.api import document
 from core.api import error_response
+from core.api import id_parameter
+from core.api import unavailable_response
 from deliberation import services
 from deliberation.models import Forum
 
@@ -53,7 +55,19 @@ def forum(forum_id: int):
 
 FORUM = {
     "type": "object",
-    "required": ["id", "title", "district", "phase", "state", "envelope"],
+    "required": [
+        "id",
+        "title",
+        "district",
+        "phase",
+        "state",
+        "voting_starts_at",
+        "voting_ends_at",
+        "envelope",
+        "min_picks",
+        "max_picks",
+        "cost_cap",
+    ],
     "properties": {
         "id": {"type": "integer"},
         "title": {"type": "string"},
@@ -73,11 +87,13 @@ FORUM_DETAIL = {
         {"$ref": "#/components/schemas/Forum"},
         {
             "type": "object",
+            "required": ["fields", "items"],
             "properties": {
                 "fields": {
                     "type": "array",
                     "items": {
                         "type": "object",
+                        "required": ["name", "envelope"],
                         "properties": {
                             "name": {"type": "string"},
                             "envelope": {"type": "integer", "nullable": True},
@@ -88,7 +104,7 @@ FORUM_DETAIL = {
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "required": ["id", "title", "cost", "status"],
+                        "required": ["id", "title", "summary", "field", "cost", "status"],
                         "properties": {
                             "id": {"type": "string"},
                             "title": {"type": "string"},
@@ -103,7 +119,7 @@ FORUM_DETAIL = {
         },
     ]
 }
-FORUM_ID = {"name": "forum_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+FORUM_ID = id_parameter("forum_id")
 
 
 def _json(ref: str) -> dict:
@@ -121,6 +137,7 @@ PATHS = {
                         "application/json": {
                             "schema": {
                                 "type": "object",
+                                "required": ["forums"],
                                 "properties": {
                                     "forums": {
                                         "type": "array",
@@ -130,7 +147,8 @@ PATHS = {
                             }
                         }
                     },
-                }
+                },
+                "503": unavailable_response(),
             },
         }
     },
@@ -141,6 +159,7 @@ PATHS = {
             "responses": {
                 "200": {"description": "The forum", "content": _json("ForumDetail")},
                 "404": error_response("No such public forum"),
+                "503": unavailable_response(),
             },
         }
     },

@@ -6,6 +6,8 @@ from flask_babel import gettext as _
 
 from core.api import document
 from core.api import error_response
+from core.api import id_parameter
+from core.api import unavailable_response
 from core.errors import DomainError
 from core.extensions import limiter
 from voting import results
@@ -41,7 +43,7 @@ RESULT = {
     "properties": {
         "forum": {"type": "integer"},
         "envelope": {"type": "integer"},
-        "rule": {"type": "string", "enum": ["greedy"]},
+        "rule": {"type": "string", "enum": list(results.RULE_NAMES)},
         "ballots": {"type": "integer"},
         "items": {
             "type": "array",
@@ -62,7 +64,7 @@ RESULT = {
 }
 RECEIPT = {
     "type": "object",
-    "required": ["receipt", "counted"],
+    "required": ["receipt", "counted", "forum", "cast_at", "excluded_reason"],
     "properties": {
         "receipt": {"type": "string"},
         "counted": {"type": "boolean"},
@@ -75,9 +77,7 @@ PATHS = {
     "/forums/{forum_id}/result": {
         "get": {
             "summary": "Items ranked by votes and funded in rank order (after voting closes)",
-            "parameters": [
-                {"name": "forum_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
+            "parameters": [id_parameter("forum_id")],
             "responses": {
                 "200": {
                     "description": "The result",
@@ -87,6 +87,7 @@ PATHS = {
                 },
                 "404": error_response("No such public forum"),
                 "409": error_response("Voting has not closed yet"),
+                "503": unavailable_response(),
             },
         }
     },
@@ -104,7 +105,9 @@ PATHS = {
                     },
                 },
                 "400": error_response("Not a receipt code"),
-                "429": error_response("Too many lookups"),
+                "404": error_response("No such path: the code contains a slash"),
+                "429": error_response("Too many lookups; retry after Retry-After seconds"),
+                "503": unavailable_response(),
             },
         }
     },
