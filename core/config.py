@@ -48,7 +48,9 @@ def from_environment(instance_path: str) -> dict:
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", "1"),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # No X-RateLimit-* headers: each costs a storage round trip on every request.
+        # A refused request still gets 429 with Retry-After (core.errors).
+        "RATELIMIT_HEADERS_ENABLED": False,
         # Redis holds only counters: when it is unreachable, limits fall back to each
         # process's memory and requests go on; Redis is never needed to cast a ballot.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

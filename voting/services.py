@@ -7,11 +7,12 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from dataclasses import field
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import bindparam
 from sqlalchemy import insert
-from sqlalchemy import literal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -206,12 +207,44 @@ def _definition(forum_id: int) -> BallotDefinition | None:
     return found
 
 
-def _insert_ignoring_conflicts(table):
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+BALLOT_COLUMNS = (
+    "voter_key",
+    "receipt_code",
+    "channel",
+    "cast_at",
+    "birth_year",
+    "first_seen_at",
+    "network_hash",
+    "agent_hash",
+    "device_hash",
+)
+
+
+@cache
+def _insert_statements(dialect: str):
+    """The two casting statements, built once per process and dialect (binds only)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as insert_ignoring
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        from sqlalchemy.dialects.sqlite import insert as insert_ignoring
+    table = Ballot.__table__
+    now = bindparam("cast_at", type_=table.c.cast_at.type)
+    source = select(
+        Forum.id, *(bindparam(name, type_=table.c[name].type) for name in BALLOT_COLUMNS)
+    ).where(
+        Forum.id == bindparam("forum_id"),
+        Forum.phase == "voting",
+        Forum.voting_starts_at <= now,
+        Forum.voting_ends_at > now,
+        Forum.revision == bindparam("revision"),
+    )
+    ballot = (
+        insert_ignoring(table)
+        .from_select(["forum_id", *BALLOT_COLUMNS], source)
+        .on_conflict_do_nothing(index_elements=["forum_id", "voter_key"])
+        .returning(table.c.id)
+    )
+    return ballot, insert(BallotChoice.__table__)
 
 
 def _insert_ballot(definition: BallotDefinition, values: dict, item_ids: list[int]) -> bool:
@@ -222,32 +255,13 @@ def _insert_ballot(definition: BallotDefinition, values: dict, item_ids: list[in
     statement; a ballot already stored for the voter key makes it insert nothing.
     Returns whether the ballot was stored and committed.
     """
-    now = values["cast_at"]
-    table = Ballot.__table__
-    columns = list(values)
-    source = select(
-        Forum.id, *(literal(values[name], type_=table.c[name].type) for name in columns)
-    ).where(
-        Forum.id == definition.forum_id,
-        Forum.phase == "voting",
-        Forum.voting_starts_at <= now,
-        Forum.voting_ends_at > now,
-        Forum.revision == definition.revision,
-    )
-    statement = (
-        _insert_ignoring_conflicts(table)
-        .from_select(["forum_id", *columns], source)
-        .on_conflict_do_nothing(index_elements=["forum_id", "voter_key"])
-        .returning(table.c.id)
-    )
-    ballot_id = db.session.execute(statement).scalar_one_or_none()
+    ballot, choices = _insert_statements(db.session.get_bind().dialect.name)
+    params = values | {"forum_id": definition.forum_id, "revision": definition.revision}
+    ballot_id = db.session.execute(ballot, params).scalar_one_or_none()
     if ballot_id is None:
         db.session.rollback()
         return False
-    db.session.execute(
-        insert(BallotChoice.__table__),
-        [{"ballot_id": ballot_id, "item_id": item_id} for item_id in item_ids],
-    )
+    db.session.execute(choices, [{"ballot_id": ballot_id, "item_id": i} for i in item_ids])
     db.session.commit()
     return True
 
