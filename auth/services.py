@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import and_
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy import update
 
@@ -88,20 +90,40 @@ def session_lifetime() -> timedelta:
     return timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
 
 
+def live_session_clause():
+    """The rule for a live session, as SQL over ``user_sessions``: the token's digest
+    matches, the session was not ended (signed out) and is younger than its lifetime.
+
+    Bound parameters ``session_digest`` and ``session_after`` come from
+    ``live_session_params``; one place for the rule, used by every query that
+    accepts a session.
+    """
+    return and_(
+        UserSession.token_hash == bindparam("session_digest"),
+        UserSession.ended_at.is_(None),
+        UserSession.created_at > bindparam("session_after", type_=UserSession.created_at.type),
+    )
+
+
+def live_session_params(token: str) -> dict:
+    return {
+        "session_digest": _token_digest(token),
+        "session_after": clock.now() - session_lifetime(),
+    }
+
+
+def plausible_token(token) -> bool:
+    return isinstance(token, str) and 0 < len(token) <= 64
+
+
 def load_user(token: str) -> User | None:
-    """The user of a live session: not ended (signed out) and younger than its lifetime."""
-    if not token or len(token) > 64:
+    """The user of a live session (see ``live_session_clause``), or None."""
+    if not plausible_token(token):
         return None
     query = (
-        select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            UserSession.token_hash == _token_digest(token),
-            UserSession.ended_at.is_(None),
-            UserSession.created_at > clock.now() - session_lifetime(),
-        )
+        select(User).join(UserSession, UserSession.user_id == User.id).where(live_session_clause())
     )
-    user = db.session.execute(query).scalar_one_or_none()
+    user = db.session.execute(query, live_session_params(token)).scalar_one_or_none()
     if user is not None:
         user.session_token = token
     return user

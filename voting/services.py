@@ -11,12 +11,18 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from auth.models import User
+from auth.models import UserSession
+from auth.services import live_session_clause
+from auth.services import live_session_params
+from auth.services import load_user
+from auth.services import plausible_token
 from auth.services import voter_key_for
 from core import audit
 from core import clock
@@ -220,50 +226,142 @@ BALLOT_COLUMNS = (
 )
 
 
-@cache
-def _insert_statements(dialect: str):
-    """The two casting statements, built once per process and dialect (binds only)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as insert_ignoring
-    else:
-        from sqlalchemy.dialects.sqlite import insert as insert_ignoring
-    table = Ballot.__table__
-    now = bindparam("cast_at", type_=table.c.cast_at.type)
-    source = select(
-        Forum.id, *(bindparam(name, type_=table.c[name].type) for name in BALLOT_COLUMNS)
-    ).where(
+class SignedOut(DomainError):
+    """The browser's session is not a live sign-in (never was, signed out, or expired)."""
+
+    status = 401
+
+
+def _open_forum_clause():
+    """The forum row that may take a ballot now: in its voting phase, within its window
+    (``cast_at`` from the injectable clock) and still at the revision the checks used."""
+    now = bindparam("cast_at", type_=Ballot.__table__.c.cast_at.type)
+    return and_(
         Forum.id == bindparam("forum_id"),
         Forum.phase == "voting",
         Forum.voting_starts_at <= now,
         Forum.voting_ends_at > now,
         Forum.revision == bindparam("revision"),
     )
-    ballot = (
-        insert_ignoring(table)
-        .from_select(["forum_id", *BALLOT_COLUMNS], source)
-        .on_conflict_do_nothing(index_elements=["forum_id", "voter_key"])
-        .returning(table.c.id)
+
+
+@cache
+def _insert_statements(dialect: str):
+    """The casting statements, built once per process and dialect (binds only).
+
+    ``for_user`` takes the voter's columns as parameters; ``for_session`` reads them
+    from the live session's user in the same statement, which also checks that the
+    user lives in the forum's district (``rules.is_eligible`` in SQL: a missing
+    district never equals).
+    """
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as insert_ignoring
+    else:
+        from sqlalchemy.dialects.sqlite import insert as insert_ignoring
+    table = Ballot.__table__
+
+    def param(name):
+        return bindparam(name, type_=table.c[name].type)
+
+    def ignoring_duplicates(source):
+        return (
+            insert_ignoring(table)
+            .from_select(["forum_id", *BALLOT_COLUMNS], source)
+            .on_conflict_do_nothing(index_elements=["forum_id", "voter_key"])
+            .returning(table.c.id)
+        )
+
+    for_user = select(Forum.id, *(param(name) for name in BALLOT_COLUMNS)).where(
+        _open_forum_clause()
     )
-    return ballot, insert(BallotChoice.__table__)
+    from_user = {"voter_key", "birth_year", "first_seen_at"}
+    for_session = (
+        select(
+            Forum.id,
+            *(getattr(User, name) if name in from_user else param(name) for name in BALLOT_COLUMNS),
+        )
+        .select_from(UserSession)
+        .join(User, User.id == UserSession.user_id)
+        .join(Forum, _open_forum_clause())
+        .where(live_session_clause(), User.district_code == bindparam("district_code"))
+    )
+    return (
+        ignoring_duplicates(for_user),
+        ignoring_duplicates(for_session),
+        insert(BallotChoice.__table__),
+    )
 
 
-def _insert_ballot(definition: BallotDefinition, values: dict, item_ids: list[int]) -> bool:
+def _insert_ballot(statement, params: dict, item_ids: list[int]) -> bool:
     """Insert a ballot and its choices in one transaction, if the forum allows it now.
 
-    The insert selects the forum row itself, so the phase, the window (against the
-    injectable clock) and the revision are checked by the database in the inserting
-    statement; a ballot already stored for the voter key makes it insert nothing.
-    Returns whether the ballot was stored and committed.
+    The inserting statement selects the forum row itself, so phase, window and revision
+    are checked by the database in the same statement; a ballot already stored for the
+    voter key makes it insert nothing. Returns whether the ballot was stored and
+    committed.
     """
-    ballot, choices = _insert_statements(db.session.get_bind().dialect.name)
-    params = values | {"forum_id": definition.forum_id, "revision": definition.revision}
-    ballot_id = db.session.execute(ballot, params).scalar_one_or_none()
+    ballot_id = db.session.execute(statement, params).scalar_one_or_none()
     if ballot_id is None:
         db.session.rollback()
         return False
+    _ballot, _session, choices = _insert_statements(db.session.get_bind().dialect.name)
     db.session.execute(choices, [{"ballot_id": ballot_id, "item_id": i} for i in item_ids])
     db.session.commit()
     return True
+
+
+def _checked_picks(definition: BallotDefinition | None, picks: list[str]) -> list[int] | None:
+    """The picks as item ids when this process's copy of the ballot accepts them."""
+    if definition is None:
+        return None
+    try:
+        return [
+            int(pick) for pick in rules.validate_picks(picks, definition.options, definition.rules)
+        ]
+    except rules.BallotError:
+        return None
+
+
+def _cast_values(definition: BallotDefinition, channel: str, found: Signals | None) -> dict:
+    return {
+        "forum_id": definition.forum_id,
+        "revision": definition.revision,
+        "receipt_code": receipts.new_code(),
+        "channel": channel,
+        "cast_at": clock.now(),
+        **_signal_columns(found),
+    }
+
+
+def _forget(forum_id: int) -> None:
+    current_app.extensions.get("ballot_definitions", {}).pop(forum_id, None)
+
+
+def cast_signed_in(
+    forum_id: int, token, picks: list[str], channel: str = "online", found: Signals | None = None
+) -> str:
+    """Cast for the browser holding this session token; returns the receipt code.
+
+    The common case is one statement: it checks the session (see
+    ``auth.services.live_session_clause``), the voter's district, the forum's phase,
+    window and revision, and inserts the ballot, so no separate query loads the user or
+    the forum. Anything else (a prior ballot, a closed window, wrong picks, a changed
+    forum) goes through ``cast`` with the loaded user, which says why.
+    """
+    if not plausible_token(token):
+        raise SignedOut(_("Please sign in to continue."), code="signed_out")
+    definition = _definition(forum_id)
+    item_ids = _checked_picks(definition, picks)
+    if item_ids is not None:
+        values = _cast_values(definition, channel, found)
+        params = values | {"district_code": definition.district_code}
+        _user, for_session, _choices = _insert_statements(db.session.get_bind().dialect.name)
+        if _insert_ballot(for_session, params | live_session_params(token), item_ids):
+            return values["receipt_code"]
+    user = load_user(token)
+    if user is None:
+        raise SignedOut(_("Please sign in to continue."), code="signed_out")
+    return cast(forum_id, user, picks, channel, found)
 
 
 def cast(
@@ -286,25 +384,17 @@ def cast(
     picks look wrong, the full checks run to say why, in their order.
     """
     definition = _definition(forum_id)
-    if definition is not None and rules.is_eligible(definition.district_code, user.district_code):
-        try:
-            valid = rules.validate_picks(picks, definition.options, definition.rules)
-        except rules.BallotError:
-            valid = None
-        if valid is not None:
-            code = receipts.new_code()
-            values = {
-                "voter_key": user.voter_key,
-                "receipt_code": code,
-                "channel": channel,
-                "cast_at": clock.now(),
-                "birth_year": user.birth_year,
-                "first_seen_at": user.first_seen_at,
-                **_signal_columns(found),
-            }
-            if _insert_ballot(definition, values, [int(pick) for pick in valid]):
-                return code
-            current_app.extensions["ballot_definitions"].pop(forum_id, None)
+    item_ids = _checked_picks(definition, picks)
+    if item_ids is not None and rules.is_eligible(definition.district_code, user.district_code):
+        values = _cast_values(definition, channel, found) | {
+            "voter_key": user.voter_key,
+            "birth_year": user.birth_year,
+            "first_seen_at": user.first_seen_at,
+        }
+        for_user, _session, _choices = _insert_statements(db.session.get_bind().dialect.name)
+        if _insert_ballot(for_user, values, item_ids):
+            return values["receipt_code"]
+        _forget(forum_id)
     view = ballot_view(forum_id, user)
     _require_can_vote(view)
     items = _validate(view.forum, picks)

@@ -1,5 +1,6 @@
 """Ballot, receipt and result pages. Thin: parse, call one service, render."""
 
+import hashlib
 import secrets
 
 from flask import Blueprint
@@ -9,6 +10,7 @@ from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +18,7 @@ from flask_login import login_required
 
 from core.errors import DomainError
 from core.extensions import limiter
+from core.extensions import login_manager
 from voting import receipts
 from voting import results as outcomes
 from voting import services
@@ -26,9 +29,12 @@ bp = Blueprint("voting", __name__)
 DEVICE_COOKIE = "did"
 
 
-def _voter_or_address() -> str:
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
+def _session_or_address() -> str:
+    """Casting is limited per signed-in session (by a digest of its token, without
+    loading the user), or per address when there is none."""
+    token = session.get("_user_id")
+    if isinstance(token, str) and token:
+        return "session:" + hashlib.sha256(token.encode()).hexdigest()[:32]
     return request.remote_addr or "unknown"
 
 
@@ -66,7 +72,7 @@ def ballot(forum_id: int):
 
 @bp.post("/forums/<int:forum_id>/ballot/review")
 @login_required
-@limiter.limit(_cast_limit, key_func=_voter_or_address)
+@limiter.limit(_cast_limit, key_func=_session_or_address)
 def review(forum_id: int):
     form = BallotForm()
     form.validate_on_submit()
@@ -87,18 +93,21 @@ def review(forum_id: int):
 
 
 @bp.post("/forums/<int:forum_id>/ballot/confirm")
-@login_required
-@limiter.limit(_cast_limit, key_func=_voter_or_address)
+@limiter.limit(_cast_limit, key_func=_session_or_address)
 def confirm(forum_id: int):
     # The CSRF token was checked before the view (CSRFProtect); the picks are plain ids.
-    picks = request.form.getlist("picks")
+    # The session is checked by the casting statement itself (no separate user query).
     found = services.Signals(
         address=request.remote_addr,
         user_agent=request.user_agent.string,
         device=request.cookies.get(DEVICE_COOKIE),
     )
     try:
-        services.cast(forum_id, current_user, picks, found=found)
+        services.cast_signed_in(
+            forum_id, session.get("_user_id"), request.form.getlist("picks"), found=found
+        )
+    except services.SignedOut:
+        return login_manager.unauthorized()
     except services.AlreadyVoted:
         return _already_voted(forum_id)
     flash(_("Your ballot has been cast. Keep your receipt code."), "success")

@@ -9,10 +9,13 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 
+from auth.models import UserSession
+from auth.services import end_session
 from core.extensions import db
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from tests import factories
+from tests.web import session_token
 from voting import services
 from voting.models import Ballot
 from voting.models import BallotChoice
@@ -234,3 +237,64 @@ def test_every_change_to_a_forum_its_fields_or_items_raises_its_revision(app):
     forum.title = forum.title
     services.cast(forum.id, factories.user(), factories.item_ids(forum)[:3])
     assert revision(forum.id) == start + 5
+
+
+# --- casting from a signed-in browser: one statement checks the session too ------------
+
+
+def test_cast_signed_in_stores_the_sessions_voter(app):
+    forum = factories.forum()
+    voter = factories.user(birth_year=1977)
+    ids = factories.item_ids(forum)
+    code = services.cast_signed_in(forum.id, session_token(voter), ids[:3])
+    stored = db.session.execute(select(Ballot)).scalar_one()
+    assert stored.receipt_code == code
+    assert (stored.voter_key, stored.birth_year) == (voter.voter_key, 1977)
+    assert stored.first_seen_at == voter.first_seen_at
+    assert sorted(str(c.item_id) for c in stored.choices) == sorted(ids[:3])
+
+
+def test_cast_signed_in_refuses_an_ended_expired_or_unknown_session(app):
+    forum = factories.forum()
+    ids = factories.item_ids(forum)
+    voter = factories.user()
+    ended = session_token(voter)
+    voter.session_token = ended
+    end_session(voter)
+    expired = session_token(voter)
+    row = db.session.execute(select(UserSession).order_by(UserSession.id.desc())).scalars().first()
+    row.created_at -= timedelta(hours=app.config["SESSION_MAX_HOURS"], seconds=1)
+    db.session.commit()
+    for token in (ended, expired, "not-a-session", None, "x" * 65):
+        with pytest.raises(services.SignedOut):
+            services.cast_signed_in(forum.id, token, ids[:3])
+    assert ballots() == 0
+
+
+def test_cast_signed_in_explains_every_refusal_like_cast(app):
+    forum = factories.forum()
+    ids = factories.item_ids(forum)
+    first = factories.user("first")
+    code = services.cast_signed_in(forum.id, session_token(first), ids[:3])
+    with pytest.raises(services.AlreadyVoted) as again:
+        services.cast_signed_in(forum.id, session_token(first), ids[1:4])
+    assert again.value.receipt_code == code
+    factories.district("11680", "강남구")
+    outsider = factories.user("outsider", code="11680")
+    with pytest.raises(services.BallotRefused) as refused:
+        services.cast_signed_in(forum.id, session_token(outsider), ids[:3])
+    assert refused.value.code == "not_eligible"
+    with pytest.raises(services.BallotRefused) as refused:
+        services.cast_signed_in(forum.id, session_token(factories.user("two")), ids[:2])
+    assert refused.value.code == "too_few"
+    item = db.session.get(AgendaItem, int(ids[0]))
+    item.status = "withdrawn"
+    db.session.commit()
+    with pytest.raises(services.BallotRefused) as refused:
+        services.cast_signed_in(forum.id, session_token(factories.user("late")), ids[:3])
+    assert refused.value.code == "withdrawn"
+    app.config["CLOCK"] = lambda: forum.voting_ends_at
+    with pytest.raises(services.BallotRefused) as refused:
+        services.cast_signed_in(forum.id, session_token(factories.user("closed")), ids[1:4])
+    assert refused.value.code == "closed"
+    assert ballots() == 1 and choices() == 3
