@@ -1,14 +1,22 @@
-"""Error pages: every failure a user can cause ends in a clear message and a 4xx."""
+"""Error pages: every failure a user can cause ends in a clear message and a 4xx.
+
+When the database cannot be reached (down, restarting, or a pooled connection it has
+dropped), the answer is a 503 with Retry-After, never a 500.
+"""
 
 from flask import Flask
+from flask import g
 from flask import render_template
 from flask import request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from core.extensions import db
+from core.extensions import login_manager
 
 
 class DomainError(Exception):
@@ -45,6 +53,11 @@ def _messages() -> dict[int, str]:
     }
 
 
+def _unreachable(error: DBAPIError) -> bool:
+    """The database is down, restarting, or dropped the connection: worth a retry."""
+    return isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
@@ -68,10 +81,30 @@ def init_app(app: Flask) -> None:
             return body, code, {"Retry-After": "60"}
         return response
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(error: OperationalError):
-        db.session.rollback()
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error: DBAPIError):
+        if not _unreachable(error):
+            raise error  # a real bug (e.g. an unexpected IntegrityError): logged, 500
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            pass  # the connection is gone; the session is reset all the same
+        # The page must not touch the database again: loading the signed-in user or their
+        # roles for the navigation would fail the same way and turn this 503 into a 500.
+        g._login_user = login_manager.anonymous_user()
         body, status = _render(
             503, _("The service is busy. Please try again in a moment."), "unavailable"
         )
         return body, 503, {"Retry-After": "5"}
+
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before it (Flask runs
+    # them in reverse). That one would roll back over a connection the database dropped
+    # after the last query and raise, turning an answer already made into a 500.
+    @app.teardown_appcontext
+    def end_transaction(exc):
+        try:
+            db.session.close()
+        except DBAPIError as error:
+            if not _unreachable(error):
+                raise
+            app.logger.warning("database connection lost at the end of a request: %s", error)

@@ -1,9 +1,11 @@
-"""Servers a test starts for itself: gunicorn on PostgreSQL, a private Redis."""
+"""Servers a test starts for itself: gunicorn on PostgreSQL, a private Redis or PostgreSQL."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,11 +44,85 @@ def start_redis(port: int) -> subprocess.Popen:
     pytest.fail("private redis-server did not start")
 
 
-def start_gunicorn(app, port: int, workers: int = 2, **env) -> subprocess.Popen:
+def _postgres_bin() -> Path | None:
+    """The newest installed PostgreSQL's binaries (Debian layout), or those on PATH."""
+    for directory in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (directory / "pg_ctl").exists() and (directory / "initdb").exists():
+            return directory
+    found = shutil.which("pg_ctl")
+    return Path(found).parent if found and shutil.which("initdb") else None
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own, in a temporary directory, to stop at will.
+
+    The machine's shared server is never touched. initdb and postgres refuse to run as
+    root, so as root they run as the ``postgres`` OS user.
+    """
+
+    def __init__(self, bindir: Path, port: int):
+        self.bindir = bindir
+        self.port = port
+        self.root = Path(tempfile.mkdtemp(prefix="forum-pg-"))
+        self.data = self.root / "data"
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = [str(self.bindir / tool), *args]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            log = self.root / "server.log"
+            tail = log.read_text()[-2000:] if log.exists() else ""
+            pytest.fail(f"{tool} {' '.join(args)} failed:\n{done.stdout}{done.stderr}{tail}")
+
+    def init(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-N")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root}"
+        log = str(self.root / "server.log")
+        data = str(self.data)
+        self._run("pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", log, "-o", options)
+
+    def stop(self, mode: str = "fast") -> None:
+        """``fast`` ends sessions politely; ``immediate`` is a crash, recovered at start."""
+        self._run("pg_ctl", "stop", "-w", "-t", "60", "-m", mode, "-D", str(self.data))
+
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
+    def destroy(self) -> None:
+        if self.running():
+            self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_private_postgres(port: int) -> PrivatePostgres:
+    """Create and start a private cluster on the port; skips when PostgreSQL is absent."""
+    bindir = _postgres_bin()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) on this machine")
+    cluster = PrivatePostgres(bindir, port)
+    try:
+        cluster.init()
+        cluster.start()
+    except BaseException:
+        shutil.rmtree(cluster.root, ignore_errors=True)
+        raise
+    return cluster
+
+
+def start_gunicorn(
+    app, port: int, workers: int = 2, database_url: str = PG_URL, log: Path | None = None, **env
+) -> subprocess.Popen:
     environment = dict(
         os.environ,
         APP_ENV="testing",
-        DATABASE_URL=PG_URL,
+        DATABASE_URL=database_url,
         SECRET_KEY=app.config["SECRET_KEY"],
         VOTER_KEY_PEPPER=app.config["VOTER_KEY_PEPPER"],
         DEV_IDP="0",
@@ -55,7 +131,12 @@ def start_gunicorn(app, port: int, workers: int = 2, **env) -> subprocess.Popen:
     )
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", "8"]
     command += ["-b", f"127.0.0.1:{port}", "wsgi:app"]
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.DEVNULL)
+    errors = log.open("ab") if log else None
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=environment, stderr=errors or subprocess.DEVNULL
+    )
+    if errors:
+        errors.close()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
