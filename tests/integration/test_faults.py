@@ -81,9 +81,10 @@ def test_a_worker_killed_mid_load_loses_no_acknowledged_ballot(pg_app):
     url = f"http://127.0.0.1:{port}"
     try:
         forum = factories.forum()
+        forum_id = forum.id  # signing in expires it; threads could not reload it
         picks = factories.item_ids(forum)[:3]
         voters = [factories.user(f"kill-{n}") for n in range(120)]
-        sessions = [voter_session(pg_app, url, v, forum.id) for v in voters]
+        sessions = [voter_session(pg_app, url, v, forum_id) for v in voters]
         workers = [
             int(pid)
             for pid in subprocess.run(
@@ -98,7 +99,7 @@ def test_a_worker_killed_mid_load_loses_no_acknowledged_ballot(pg_app):
             session, token = entry
             try:
                 response = session.post(
-                    f"{url}/forums/{forum.id}/ballot/confirm",
+                    f"{url}/forums/{forum_id}/ballot/confirm",
                     data={"csrf_token": token, "picks": picks},
                     timeout=30,
                 )
@@ -119,12 +120,12 @@ def test_a_worker_killed_mid_load_loses_no_acknowledged_ballot(pg_app):
         db.session.expire_all()
         stored = set(
             db.session.execute(
-                select(Ballot.receipt_code).where(Ballot.forum_id == forum.id)
+                select(Ballot.receipt_code).where(Ballot.forum_id == forum_id)
             ).scalars()
         )
         assert receipts and set(receipts) <= stored  # every acknowledged ballot is stored
         keys = db.session.execute(
-            select(Ballot.voter_key).where(Ballot.forum_id == forum.id)
+            select(Ballot.voter_key).where(Ballot.forum_id == forum_id)
         ).scalars()
         keys = list(keys)
         assert len(keys) == len(set(keys))  # and none twice
@@ -140,9 +141,10 @@ def test_a_thousand_casts_for_one_identity_across_two_instances_make_one_ballot(
     servers = [start_gunicorn(pg_app, port, workers=2, RATELIMIT_ENABLED="0") for port in ports]
     try:
         forum = factories.forum()
+        forum_id = forum.id  # signing in expires it; threads could not reload it
         picks = factories.item_ids(forum)[:3]
         voter = factories.user("one-person")
-        entries = [voter_session(pg_app, f"http://127.0.0.1:{p}", voter, forum.id) for p in ports]
+        entries = [voter_session(pg_app, f"http://127.0.0.1:{p}", voter, forum_id) for p in ports]
         barrier = threading.Barrier(50)
 
         def cast(n):
@@ -151,7 +153,7 @@ def test_a_thousand_casts_for_one_identity_across_two_instances_make_one_ballot(
             if n < 50:
                 barrier.wait()
             response = session.post(
-                f"{url}/forums/{forum.id}/ballot/confirm",
+                f"{url}/forums/{forum_id}/ballot/confirm",
                 data={"csrf_token": token, "picks": picks},
                 allow_redirects=False,
                 timeout=60,
