@@ -3,7 +3,7 @@ PORT ?= 5000
 VENV := .venv/bin
 FLASK := $(VENV)/flask --app wsgi
 
-.PHONY: demo serve test test-unit test-sqlite test-postgres test-browser lint translations venv venv-test services browser-deps bench clean
+.PHONY: demo serve test test-unit test-sqlite test-postgres test-browser lint translations venv venv-test services browser-deps bench bench-deps clean
 
 demo: venv translations
 	$(FLASK) db upgrade
@@ -42,8 +42,12 @@ test-sqlite: venv-test translations
 test-postgres: venv-test translations services
 	$(VENV)/python -m pytest --db postgres tests/integration tests/functional
 
-bench: venv-test translations services
-	$(VENV)/python bench/import_result.py
+# Casting through gunicorn (PostgreSQL, Redis) and tallying at scale; ends with one JSON line.
+bench: venv-test translations services bench-deps
+	$(VENV)/python bench/all.py
+
+bench-deps:
+	command -v pgbench >/dev/null || scripts/apt-install.sh postgresql-client
 
 clean:
 	rm -rf .venv instance tests/browser/artifacts

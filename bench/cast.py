@@ -18,8 +18,9 @@ What it does, in order:
    - casting at each offered rate of ``--rates`` for ``--seconds`` each, on a fixed
      schedule (open loop): achieved ballots/s, p50/p95/p99 latency, errors;
    - casting back to back on ``--connections`` connections: the sustained maximum.
-   Every resident casts once; the run checks that the database holds exactly one
-   ballot with three choices for each acknowledged cast (a redirect to the receipt).
+   Every resident casts once; the run checks that every acknowledged cast (a redirect
+   to the receipt) is in the database and that every stored ballot has its three
+   choices. (A request the client gave up on after 10 s may still be stored.)
 4. Measures PostgreSQL's own rate for the ballot transaction (one ballot and its three
    choices, committed) with pgbench on the same tables: the storage ceiling.
 
@@ -322,11 +323,17 @@ def main() -> None:
             step = drive(port, casts, "open", rate, args.seconds, offset)
             offset = step["next_offset"]
             steps.append(step)
+            overloaded = step["per_s"] < 0.9 * rate or step["errors"]
             log(
                 f"cast at {rate:.0f}/s offered: {step['per_s']}/s, p50 {step['p50_ms']} ms,"
                 f" p95 {step['p95_ms']} ms, p99 {step['p99_ms']} ms,"
                 f" statuses {step['statuses']}, errors {step['errors']}"
             )
+            if overloaded:
+                log("  overloaded: higher rates are not tried")
+                break
+            time.sleep(2)  # let the queue drain between steps
+        time.sleep(3)
         saturated = drive(port, casts, "closed", args.connections, args.saturate_seconds, offset)
         offset = saturated["next_offset"]
         log(
@@ -337,8 +344,11 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
-    acknowledged = sum(run["statuses"].get("302", 0) for run in [warm, *steps, saturated])
+    runs = [warm, *steps, saturated]
+    acknowledged = sum(run["statuses"].get("302", 0) for run in runs)
     ballots, malformed = stored(forum_id)
+    # A request the client gave up on (timeout) may still be stored: every acknowledged
+    # cast must be stored, nothing beyond what was sent, each with its three choices.
     log(f"acknowledged {acknowledged}, stored {ballots}, malformed {malformed}")
     storage = storage_ceiling(forum_id, [1, 2, 3], int(args.saturate_seconds))
     log(f"storage ceiling (pgbench, 16 clients): {storage:.0f} ballot transactions/s")
@@ -352,6 +362,7 @@ def main() -> None:
         cast_vs_hello=round(saturated["per_s"] / hello_run["per_s"], 3),
         cast_vs_storage=round(saturated["per_s"] / storage, 3),
         acknowledged=acknowledged,
+        timed_out=sum(run["errors"] for run in runs),
         stored=ballots,
         malformed=malformed,
         steps=[
@@ -361,8 +372,8 @@ def main() -> None:
         ],
     )
     print(json.dumps(report))
-    if acknowledged != ballots or malformed:
-        raise SystemExit("stored ballots do not match acknowledged casts")
+    if ballots < acknowledged or malformed:
+        raise SystemExit("an acknowledged cast is missing or a stored ballot is malformed")
 
 
 if __name__ == "__main__":

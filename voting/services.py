@@ -13,8 +13,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_
 from sqlalchemy import bindparam
+from sqlalchemy import func
 from sqlalchemy import insert
+from sqlalchemy import Integer
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from auth.models import User
@@ -246,29 +249,40 @@ def _open_forum_clause():
 
 
 @cache
-def _insert_statements(dialect: str):
+def _insert_statements(dialect: str) -> dict:
     """The casting statements, built once per process and dialect (binds only).
 
-    ``for_user`` takes the voter's columns as parameters; ``for_session`` reads them
-    from the live session's user in the same statement, which also checks that the
-    user lives in the forum's district (``rules.is_eligible`` in SQL: a missing
-    district never equals).
+    ``user`` takes the voter's columns as parameters; ``session`` reads them from the
+    live session's user in the same statement, which also checks that the user lives
+    in the forum's district (``rules.is_eligible`` in SQL: a missing district never
+    equals). On PostgreSQL each also inserts the choices (``item_ids``), so a cast is
+    one statement and a commit; elsewhere ``choices`` follows the ballot.
     """
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as insert_ignoring
     else:
         from sqlalchemy.dialects.sqlite import insert as insert_ignoring
     table = Ballot.__table__
+    choices = BallotChoice.__table__
 
     def param(name):
         return bindparam(name, type_=table.c[name].type)
 
     def ignoring_duplicates(source):
-        return (
+        ballot = (
             insert_ignoring(table)
             .from_select(["forum_id", *BALLOT_COLUMNS], source)
             .on_conflict_do_nothing(index_elements=["forum_id", "voter_key"])
             .returning(table.c.id)
+        )
+        if dialect != "postgresql":
+            return ballot
+        new = ballot.cte("new_ballot")
+        picked = func.unnest(bindparam("item_ids", type_=postgresql.ARRAY(Integer)))
+        return (
+            insert(choices)
+            .from_select(["ballot_id", "item_id"], select(new.c.id, picked))
+            .returning(choices.c.ballot_id)
         )
 
     for_user = select(Forum.id, *(param(name) for name in BALLOT_COLUMNS)).where(
@@ -285,14 +299,14 @@ def _insert_statements(dialect: str):
         .join(Forum, _open_forum_clause())
         .where(live_session_clause(), User.district_code == bindparam("district_code"))
     )
-    return (
-        ignoring_duplicates(for_user),
-        ignoring_duplicates(for_session),
-        insert(BallotChoice.__table__),
-    )
+    return {
+        "user": ignoring_duplicates(for_user),
+        "session": ignoring_duplicates(for_session),
+        "choices": None if dialect == "postgresql" else insert(choices),
+    }
 
 
-def _insert_ballot(statement, params: dict, item_ids: list[int]) -> bool:
+def _insert_ballot(kind: str, params: dict, item_ids: list[int]) -> bool:
     """Insert a ballot and its choices in one transaction, if the forum allows it now.
 
     The inserting statement selects the forum row itself, so phase, window and revision
@@ -300,12 +314,19 @@ def _insert_ballot(statement, params: dict, item_ids: list[int]) -> bool:
     voter key makes it insert nothing. Returns whether the ballot was stored and
     committed.
     """
-    ballot_id = db.session.execute(statement, params).scalar_one_or_none()
-    if ballot_id is None:
+    statements = _insert_statements(db.session.get_bind().dialect.name)
+    if statements["choices"] is None:
+        params = params | {"item_ids": item_ids}
+        stored = db.session.execute(statements[kind], params).first() is not None
+    else:
+        ballot_id = db.session.execute(statements[kind], params).scalar_one_or_none()
+        stored = ballot_id is not None
+        if stored:
+            rows = [{"ballot_id": ballot_id, "item_id": item_id} for item_id in item_ids]
+            db.session.execute(statements["choices"], rows)
+    if not stored:
         db.session.rollback()
         return False
-    _ballot, _session, choices = _insert_statements(db.session.get_bind().dialect.name)
-    db.session.execute(choices, [{"ballot_id": ballot_id, "item_id": i} for i in item_ids])
     db.session.commit()
     return True
 
@@ -355,8 +376,7 @@ def cast_signed_in(
     if item_ids is not None:
         values = _cast_values(definition, channel, found)
         params = values | {"district_code": definition.district_code}
-        _user, for_session, _choices = _insert_statements(db.session.get_bind().dialect.name)
-        if _insert_ballot(for_session, params | live_session_params(token), item_ids):
+        if _insert_ballot("session", params | live_session_params(token), item_ids):
             return values["receipt_code"]
     user = load_user(token)
     if user is None:
@@ -391,8 +411,7 @@ def cast(
             "birth_year": user.birth_year,
             "first_seen_at": user.first_seen_at,
         }
-        for_user, _session, _choices = _insert_statements(db.session.get_bind().dialect.name)
-        if _insert_ballot(for_user, values, item_ids):
+        if _insert_ballot("user", values, item_ids):
             return values["receipt_code"]
         _forget(forum_id)
     view = ballot_view(forum_id, user)
