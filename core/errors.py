@@ -75,11 +75,12 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         status = error.code or 500
         message = _messages().get(status, error.description or "")
-        response = _render(status, message, error.name.lower().replace(" ", "_"))
+        body, status = _render(status, message, error.name.lower().replace(" ", "_"))
+        # Keep the headers the error carries (Allow on a 405), not its HTML content type.
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         if status == 429:
-            body, code = response
-            return body, code, {"Retry-After": "60"}
-        return response
+            headers["Retry-After"] = "60"
+        return body, status, headers
 
     @app.errorhandler(DBAPIError)
     def database_unavailable(error: DBAPIError):

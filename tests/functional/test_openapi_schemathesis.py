@@ -3,7 +3,8 @@
 Every documented operation is called with generated data, valid and invalid (path
 parameters, boundary values, undeclared methods), with the ids of seeded forums and
 real receipt codes mixed in. Each response must be no server error, have a documented
-status code and content type and a body matching its schema.
+status code and content type and a body matching its schema, and a 405 must say which
+methods are allowed.
 """
 
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from schemathesis.specs.openapi.checks import status_code_conformance
+from schemathesis.specs.openapi.checks import unsupported_method
 from schemathesis.specs.openapi.definitions import OPENAPI_30_VALIDATOR
 
 from core import create_app
@@ -39,6 +41,7 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    unsupported_method,
 ]
 OPERATIONS = {
     "GET /forums",
@@ -225,3 +228,6 @@ def test_seeded_answers_conform(seeded):
     excluded = answers["/receipts/{code}", (world.excluded_receipt,)]
     assert excluded["counted"] is False and excluded["excluded_reason"] == REASON
     assert answers["/receipts/{code}", (world.counted_receipt,)]["counted"] is True
+    refused = app.test_client().post("/api/v1/forums")
+    assert refused.status_code == 405 and refused.content_type == "application/json"
+    assert "GET" in refused.headers["Allow"]
