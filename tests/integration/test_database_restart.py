@@ -230,7 +230,7 @@ def drop_connection(cluster_app):
     @app.before_request
     def request_begins():
         g.backend = backend_pid()  # the connection this request's queries use
-        if once("request"):  # before the signed-in user is loaded
+        if once("request"):  # before the request's first query (the user, or the cast)
             terminate(g.backend)
 
     def rendering(sender, **extra):
@@ -257,6 +257,7 @@ def drop_connection(cluster_app):
 @pytest.mark.parametrize(
     ("moment", "method", "status"),
     [
+        ("request", "get", 503),
         ("request", "post", 503),
         ("render", "get", 503),
         ("commit", "post", 503),
