@@ -193,26 +193,37 @@ class BallotDefinition:
     rules: rules.BallotRules
 
 
+def _definitions() -> dict[int, BallotDefinition]:
+    return current_app.extensions.setdefault("ballot_definitions", {})
+
+
+def _remember(forum: Forum) -> BallotDefinition | None:
+    """Keep this process's copy of a voting forum's ballot, as just loaded."""
+    if forum.phase != "voting":
+        _definitions().pop(forum.id, None)
+        return None
+    found = BallotDefinition(
+        forum_id=forum.id,
+        revision=forum.revision,
+        district_code=forum.district.code,
+        options=_options(forum),
+        rules=_ballot_rules(forum),
+    )
+    _definitions()[forum.id] = found
+    return found
+
+
 def _definition(forum_id: int) -> BallotDefinition | None:
     """This process's copy of a voting forum's ballot definition, loaded on first use.
 
     The copy is only a shortcut: casting inserts only while the forum's revision in the
-    database is still the copy's, so a change made anywhere is never missed.
+    database is still the copy's, so a change made anywhere is never missed; the full
+    checks, which load the forum anyway, refresh the copy.
     """
-    cache = current_app.extensions.setdefault("ballot_definitions", {})
-    found = cache.get(forum_id)
+    found = _definitions().get(forum_id)
     if found is None:
         forum = forums.load_forum(forum_id)
-        if forum is None or forum.phase != "voting":
-            return None
-        found = BallotDefinition(
-            forum_id=forum.id,
-            revision=forum.revision,
-            district_code=forum.district.code,
-            options=_options(forum),
-            rules=_ballot_rules(forum),
-        )
-        cache[forum_id] = found
+        return None if forum is None else _remember(forum)
     return found
 
 
@@ -354,10 +365,6 @@ def _cast_values(definition: BallotDefinition, channel: str, found: Signals | No
     }
 
 
-def _forget(forum_id: int) -> None:
-    current_app.extensions.get("ballot_definitions", {}).pop(forum_id, None)
-
-
 def cast_signed_in(
     forum_id: int, token, picks: list[str], channel: str = "online", found: Signals | None = None
 ) -> str:
@@ -381,7 +388,7 @@ def cast_signed_in(
     user = load_user(token)
     if user is None:
         raise SignedOut(_("Please sign in to continue."), code="signed_out")
-    return cast(forum_id, user, picks, channel, found)
+    return _cast_checked(forum_id, user, picks, channel, found)
 
 
 def cast(
@@ -413,24 +420,36 @@ def cast(
         }
         if _insert_ballot("user", values, item_ids):
             return values["receipt_code"]
-        _forget(forum_id)
+    return _cast_checked(forum_id, user, picks, channel, found)
+
+
+def _cast_checked(
+    forum_id: int, user: User, picks: list[str], channel: str, found: Signals | None
+) -> str:
+    """Casting with every check run in order on a freshly loaded forum, each refusal
+    explained; refreshes this process's copy of the ballot on the way."""
     view = ballot_view(forum_id, user)
+    _remember(view.forum)
     _require_can_vote(view)
     items = _validate(view.forum, picks)
     extra = _signal_columns(found) | {"first_seen_at": user.first_seen_at}
-    return _store(
-        view.forum, user.voter_key, items, channel, user.birth_year, extra=extra
-    ).receipt_code
+    return _store(view.forum, user.voter_key, items, channel, user.birth_year, extra=extra)
 
 
 def _store(
     forum: Forum, voter_key: str, items, channel: str, birth_year, audit_entry=None, extra=None
-):
-    """Insert the ballot and its choices and commit; a duplicate becomes AlreadyVoted."""
+) -> str:
+    """Insert the ballot and its choices and commit; returns the receipt code.
+
+    The code is kept before the commit, so nothing is read afterwards: a database lost
+    right after a successful commit cannot turn a stored ballot into an error. A
+    duplicate becomes AlreadyVoted.
+    """
+    code = receipts.new_code()
     ballot = Ballot(
         forum_id=forum.id,
         voter_key=voter_key,
-        receipt_code=receipts.new_code(),
+        receipt_code=code,
         channel=channel,
         cast_at=clock.now(),
         birth_year=birth_year,
@@ -449,7 +468,7 @@ def _store(
         if existing is None:
             raise
         raise AlreadyVoted(existing.receipt_code) from None
-    return ballot
+    return code
 
 
 def my_ballot(forum_id: int, user: User) -> tuple[Forum, Ballot | None, list[AgendaItem]]:
@@ -539,4 +558,4 @@ def cast_assisted(
             staff.actor, "ballot.assisted", f"ballot:{ballot.id}", after={"forum": forum.id}
         )
 
-    return _store(forum, key, items, "assisted", birth_year, audit_entry=record).receipt_code
+    return _store(forum, key, items, "assisted", birth_year, audit_entry=record)
