@@ -205,9 +205,12 @@ def test_a_district_team_runs_a_forum_to_published_results(
         resident = factories.user(f"team-journey-resident-{n}", birth_year=1950 + 7 * n)
         services.cast(forum_id, resident, [str(ids[pick]) for pick in picks])
 
-    # The window ends; the team closes the forum and previews the result.
+    # The window ends days later: the team member's session has expired, so they sign
+    # in again, then close the forum and preview the result.
     app.config["CLOCK"] = lambda: closes + timedelta(hours=1)
     page.reload()
+    sign_in(page, SUBJECT)
+    expect(page).to_have_url(_path(forum_url))
     _change_phase(page, forum_id, "closed")
     page.locator("#results-link").click()
     expect(page).to_have_url(_path(f"{forum_url}/results"))
