@@ -29,6 +29,17 @@ def _database_url(default: str) -> str:
     return url
 
 
+def _engine_options(url: str) -> dict:
+    """Connections are checked before use (a restarted database is noticed), and a server
+    keeps as many as its worker has threads (``DB_POOL_SIZE``, default 16), so casting
+    under load never opens and closes overflow connections."""
+    options: dict = {"pool_pre_ping": True}
+    if not url.startswith("sqlite"):
+        options["pool_size"] = int(os.environ.get("DB_POOL_SIZE", "16"))
+        options["max_overflow"] = int(os.environ.get("DB_POOL_OVERFLOW", "8"))
+    return options
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the config mapping for ``app.config`` from environment variables."""
     env = os.environ.get("APP_ENV", "development").strip().lower()
@@ -44,7 +55,9 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(
             "sqlite:///" + os.path.join(instance_path, "forum.db")
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(
+            _database_url("sqlite:///" + os.path.join(instance_path, "forum.db"))
+        ),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", "1"),

@@ -110,7 +110,8 @@ def confirm(forum_id: int):
         return login_manager.unauthorized()
     except services.AlreadyVoted:
         return _already_voted(forum_id)
-    flash(_("Your ballot has been cast. Keep your receipt code."), "success")
+    # The receipt page says the ballot is cast; no message is added to the session, so
+    # the session cookie is not signed and sent again.
     return redirect(url_for("voting.my_ballot", forum_id=forum_id))
 
 

@@ -83,7 +83,8 @@ def test_a_resident_votes_and_keeps_a_receipt(
 
     # The receipt.
     expect(page).to_have_url(_path(f"{forum_url}/my-ballot"))
-    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator(".receipt h1")).to_be_visible()
+    expect(page.locator(".flash")).to_have_count(0)  # not "already voted"
     code = page.locator("#receipt-code").inner_text().strip()
     assert RECEIPT_CODE.fullmatch(code), code
     for title in titles:
