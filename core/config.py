@@ -48,16 +48,13 @@ def from_environment(instance_path: str) -> dict:
     dev_idp = _flag("DEV_IDP", "0" if production else "1")
     redis_url = os.environ.get("REDIS_URL") or None
     default_issuer = f"http://127.0.0.1:{port}/dev-idp" if dev_idp else ""
+    database_url = _database_url("sqlite:///" + os.path.join(instance_path, "forum.db"))
     config = {
         "APP_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
         "VOTER_KEY_PEPPER": os.environ.get("VOTER_KEY_PEPPER", DEFAULT_PEPPER),
-        "SQLALCHEMY_DATABASE_URI": _database_url(
-            "sqlite:///" + os.path.join(instance_path, "forum.db")
-        ),
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(
-            _database_url("sqlite:///" + os.path.join(instance_path, "forum.db"))
-        ),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", "1"),

@@ -374,7 +374,8 @@ def cast_signed_in(
     ``auth.services.live_session_clause``), the voter's district, the forum's phase,
     window and revision, and inserts the ballot, so no separate query loads the user or
     the forum. Anything else (a prior ballot, a closed window, wrong picks, a changed
-    forum) goes through ``cast`` with the loaded user, which says why.
+    forum, another district) goes through the full checks with the loaded user, which
+    say why.
     """
     if not plausible_token(token):
         raise SignedOut(_("Please sign in to continue."), code="signed_out")

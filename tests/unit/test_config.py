@@ -63,3 +63,13 @@ def test_database_and_redis_urls_are_taken_from_the_environment(monkeypatch, tmp
     settings = config.from_environment(str(tmp_path))
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://forum@db/forum"
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+
+
+def test_a_server_database_keeps_a_pool_as_large_as_a_workers_threads(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://forum@db/forum")
+    monkeypatch.setenv("DB_POOL_SIZE", "12")
+    options = config.from_environment(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options == {"pool_pre_ping": True, "pool_size": 12, "max_overflow": 8}
+    monkeypatch.delenv("DATABASE_URL")
+    embedded = config.from_environment(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert embedded == {"pool_pre_ping": True}
