@@ -66,7 +66,8 @@ def record_sign_in(issuer: str, claims: dict) -> User:
     return user
 
 
-def _token_digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a session token, and how anything else may name a session."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -80,7 +81,7 @@ def start_session(user: User) -> str:
         db.session.flush()
     token = secrets.token_urlsafe(32)
     db.session.add(
-        UserSession(user_id=user.id, token_hash=_token_digest(token), created_at=clock.now())
+        UserSession(user_id=user.id, token_hash=token_digest(token), created_at=clock.now())
     )
     user.session_token = token
     return token
@@ -107,7 +108,7 @@ def live_session_clause():
 
 def live_session_params(token: str) -> dict:
     return {
-        "session_digest": _token_digest(token),
+        "session_digest": token_digest(token),
         "session_after": clock.now() - session_lifetime(),
     }
 
@@ -134,7 +135,7 @@ def end_session(user: User) -> None:
     if user.session_token:
         db.session.execute(
             update(UserSession)
-            .where(UserSession.token_hash == _token_digest(user.session_token))
+            .where(UserSession.token_hash == token_digest(user.session_token))
             .values(ended_at=clock.now())
         )
         db.session.commit()

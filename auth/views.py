@@ -34,6 +34,15 @@ def _signin_limit() -> str:
     return current_app.config["RATELIMIT_SIGNIN"]
 
 
+def _unreachable(error: RequestException) -> DomainError:
+    current_app.logger.warning("identity provider unreachable: %s", error)
+    return DomainError(
+        _("The identity provider cannot be reached. Please try again in a moment."),
+        status=503,
+        code="idp_unreachable",
+    )
+
+
 @bp.get("/login")
 @limiter.limit(_signin_limit)
 def login():
@@ -42,12 +51,7 @@ def login():
     try:
         return oidc.client().authorize_redirect(redirect_uri)
     except RequestException as error:
-        current_app.logger.warning("identity provider unreachable: %s", error)
-        raise DomainError(
-            _("The identity provider cannot be reached. Please try again in a moment."),
-            status=503,
-            code="idp_unreachable",
-        ) from None
+        raise _unreachable(error) from None
 
 
 @bp.get("/auth/callback")
@@ -64,12 +68,7 @@ def callback():
             }
         )
     except RequestException as error:
-        current_app.logger.warning("identity provider unreachable: %s", error)
-        raise DomainError(
-            _("The identity provider cannot be reached. Please try again in a moment."),
-            status=503,
-            code="idp_unreachable",
-        ) from None
+        raise _unreachable(error) from None
     except (OAuthError, JoseError, ValueError) as error:
         current_app.logger.info("sign-in refused: %s", error)
         raise DomainError(

@@ -30,7 +30,6 @@ cast_vs_storage and the details.
 """
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -46,6 +45,9 @@ from datetime import timedelta
 from datetime import UTC
 from pathlib import Path
 
+from common import ensure_database
+from common import log
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -58,24 +60,10 @@ ITEMS = 30
 AGENT = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as connection:
-        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if found.fetchone() is None:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def server_environment() -> dict:
@@ -103,6 +91,7 @@ def prepare(residents: int, requests_file: Path) -> int:
     from auth.models import User
     from auth.models import UserSession
     from auth.services import derive_voter_key
+    from auth.services import token_digest
     from core import create_app
     from core.extensions import db
     from deliberation.models import AgendaItem
@@ -178,7 +167,7 @@ def prepare(residents: int, requests_file: Path) -> int:
                     [
                         dict(
                             user_id=ids[key],
-                            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                            token_hash=token_digest(token),
                             created_at=now,
                         )
                         for key, token in zip(keys, tokens, strict=True)
@@ -295,7 +284,9 @@ def main() -> None:
     if args.residents < needed:
         raise SystemExit(f"--residents must be at least {needed} for these rates")
 
-    ensure_database(DATABASE_URL)
+    problem = ensure_database(DATABASE_URL)
+    if problem:
+        raise SystemExit(f"PostgreSQL is not reachable: {problem}")
     workdir = Path(tempfile.mkdtemp(prefix="bench-cast-"))
     casts = workdir / "casts.jsonl"
     hello = workdir / "hello.jsonl"

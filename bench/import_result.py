@@ -12,11 +12,11 @@ ends with one JSON line of timings. Without arguments it uses the largest electi
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from common import flask
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,19 +41,6 @@ def generated(path: Path, voters: int = 100_000, projects: int = 120) -> Path:
     )
     path.write_text(pabulib.dumps(election), encoding="utf-8")
     return path
-
-
-def flask(env: dict, *args: str) -> tuple[float, str]:
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return time.perf_counter() - started, done.stdout
 
 
 def reset_postgres() -> bool:

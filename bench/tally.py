@@ -51,7 +51,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -60,6 +59,10 @@ from datetime import timedelta
 from datetime import UTC
 from functools import partial
 from pathlib import Path
+
+from common import ensure_database
+from common import flask
+from common import log
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -72,10 +75,6 @@ ITEMS = 40
 # Disk a generated ballot needs while loading: about 0.5 kB of tables and indexes
 # (three picks) plus write-ahead log and index-build sort space.
 BYTES_PER_BALLOT = 1500
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def timed(work, repeat: int) -> tuple[object, list[float]]:
@@ -102,31 +101,6 @@ def summary(seconds: list[float]) -> dict:
 
 
 # --- the database --------------------------------------------------------------------
-
-
-def libpq_url(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def ensure_database(url: str) -> str | None:
-    """Create the database when it is missing; None when the server answers, else why not."""
-    import psycopg
-
-    try:
-        psycopg.connect(libpq_url(url), connect_timeout=5).close()
-        return None
-    except psycopg.OperationalError as error:
-        if "does not exist" not in str(error):
-            return str(error).strip()
-    base, name = libpq_url(url).rsplit("/", 1)
-    name = name.split("?", 1)[0]
-    try:
-        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=5) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        log(f"created database {name}")
-        return None
-    except psycopg.Error as error:
-        return str(error).strip()
 
 
 def reset_schema() -> None:
@@ -433,19 +407,6 @@ def pabutools_greedy(path: Path, repeat: int) -> dict:
 
     funded, seconds = timed(rule, repeat)
     return {"funded": funded, "parse_s": parse_s, "rule_s": seconds}
-
-
-def flask(env: dict, *args: str) -> tuple[float, str]:
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return time.perf_counter() - started, done.stdout
 
 
 def ours_cli(path: Path, database_url: str) -> dict:

@@ -948,6 +948,27 @@ def detect_proxy(ix: ElectionIndex) -> list[Flag]:
     return flags
 
 
+def _proxy_flag(
+    ix: ElectionIndex, kind: str, name: str, members, pattern, evidence, log_p, tests, explanation
+) -> Flag:
+    """A proxy-casting flag anchored on one device or network; claims its members."""
+    flag = _make_flag(
+        ix,
+        tier=PROXY_CASTING,
+        detector=f"proxy_{kind}s",
+        members=members,
+        pattern=pattern,
+        anchors=[f"{kind}:{name}"],
+        key_parts=[kind, name, ix.pick_sets[pattern]],
+        evidence=evidence,
+        log_p=log_p,
+        tests=tests,
+        explanation=explanation,
+    )
+    ix.claim(members)
+    return flag
+
+
 def detect_proxy_devices(ix: ElectionIndex) -> list[Flag]:
     """The device half of :func:`detect_proxy`."""
     per_device = Counter(ix.dev)
@@ -983,23 +1004,9 @@ def detect_proxy_devices(ix: ElectionIndex) -> list[Flag]:
             f"carry at most {typical}); picks near {_picks_text(ix, pattern)}: "
             + _evidence_text(evidence, corrected, tests)
         )
-        name = d
         flags.append(
-            _make_flag(
-                ix,
-                tier=PROXY_CASTING,
-                detector="proxy_devices",
-                members=members,
-                pattern=pattern,
-                anchors=[f"device:{name}"],
-                key_parts=["device", name, ix.pick_sets[pattern]],
-                evidence=evidence,
-                log_p=corrected,
-                tests=tests,
-                explanation=explanation,
-            )
+            _proxy_flag(ix, "device", d, members, pattern, evidence, corrected, tests, explanation)
         )
-        ix.claim(members)
     return flags
 
 
@@ -1034,23 +1041,9 @@ def detect_proxy_networks(ix: ElectionIndex) -> list[Flag]:
             f"{_picks_text(ix, pattern)}, allowing its residents {row[5]:.1f} times the "
             "forum's odds of such ballots: " + _evidence_text(evidence, corrected, tests)
         )
-        name = u
         flags.append(
-            _make_flag(
-                ix,
-                tier=PROXY_CASTING,
-                detector="proxy_networks",
-                members=members,
-                pattern=pattern,
-                anchors=[f"network:{name}"],
-                key_parts=["network", name, ix.pick_sets[pattern]],
-                evidence=evidence,
-                log_p=corrected,
-                tests=tests,
-                explanation=explanation,
-            )
+            _proxy_flag(ix, "network", u, members, pattern, evidence, corrected, tests, explanation)
         )
-        ix.claim(members)
     return flags
 
 

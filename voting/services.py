@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlalchemy import insert
 from sqlalchemy import Integer
 from sqlalchemy import select
+from sqlalchemy import String
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
@@ -263,11 +264,12 @@ def _open_forum_clause():
 def _insert_statements(dialect: str) -> dict:
     """The casting statements, built once per process and dialect (binds only).
 
-    ``user`` takes the voter's columns as parameters; ``session`` reads them from the
-    live session's user in the same statement, which also checks that the user lives
-    in the forum's district (``rules.is_eligible`` in SQL: a missing district never
-    equals). On PostgreSQL each also inserts the choices (``item_ids``), so a cast is
-    one statement and a commit; elsewhere ``choices`` follows the ballot.
+    ``user`` takes the voter's columns (and ``voter_district``) as parameters;
+    ``session`` reads them from the live session's user in the same statement. Both
+    check that the voter lives in the forum's district (``rules.is_eligible`` in SQL:
+    a missing district never equals). On PostgreSQL each also inserts the choices
+    (``item_ids``), so a cast is one statement and a commit; elsewhere ``choices``
+    follows the ballot.
     """
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as insert_ignoring
@@ -296,8 +298,9 @@ def _insert_statements(dialect: str) -> dict:
             .returning(choices.c.ballot_id)
         )
 
+    district = bindparam("district_code", type_=String)
     for_user = select(Forum.id, *(param(name) for name in BALLOT_COLUMNS)).where(
-        _open_forum_clause()
+        _open_forum_clause(), bindparam("voter_district", type_=String) == district
     )
     from_user = {"voter_key", "birth_year", "first_seen_at"}
     for_session = (
@@ -308,7 +311,7 @@ def _insert_statements(dialect: str) -> dict:
         .select_from(UserSession)
         .join(User, User.id == UserSession.user_id)
         .join(Forum, _open_forum_clause())
-        .where(live_session_clause(), User.district_code == bindparam("district_code"))
+        .where(live_session_clause(), User.district_code == district)
     )
     return {
         "user": ignoring_duplicates(for_user),
@@ -354,15 +357,31 @@ def _checked_picks(definition: BallotDefinition | None, picks: list[str]) -> lis
         return None
 
 
-def _cast_values(definition: BallotDefinition, channel: str, found: Signals | None) -> dict:
-    return {
+def _fast_cast(
+    forum_id: int, picks: list[str], channel: str, found: Signals | None, kind: str, voter: dict
+) -> str | None:
+    """Cast with one statement when this process's copy of the ballot accepts the picks.
+
+    ``kind`` names the statement (``user`` or ``session``), ``voter`` its parameters for
+    the voter. Returns the receipt code, or None when nothing was stored (a prior
+    ballot, a closed window, a changed forum, another district, a dead session) or the
+    picks need the full checks.
+    """
+    definition = _definition(forum_id)
+    item_ids = _checked_picks(definition, picks)
+    if item_ids is None:
+        return None
+    code = receipts.new_code()
+    params = voter | {
         "forum_id": definition.forum_id,
         "revision": definition.revision,
-        "receipt_code": receipts.new_code(),
+        "district_code": definition.district_code,
+        "receipt_code": code,
         "channel": channel,
         "cast_at": clock.now(),
         **_signal_columns(found),
     }
+    return code if _insert_ballot(kind, params, item_ids) else None
 
 
 def cast_signed_in(
@@ -379,13 +398,9 @@ def cast_signed_in(
     """
     if not plausible_token(token):
         raise SignedOut(_("Please sign in to continue."), code="signed_out")
-    definition = _definition(forum_id)
-    item_ids = _checked_picks(definition, picks)
-    if item_ids is not None:
-        values = _cast_values(definition, channel, found)
-        params = values | {"district_code": definition.district_code}
-        if _insert_ballot("session", params | live_session_params(token), item_ids):
-            return values["receipt_code"]
+    code = _fast_cast(forum_id, picks, channel, found, "session", live_session_params(token))
+    if code is not None:
+        return code
     user = load_user(token)
     if user is None:
         raise SignedOut(_("Please sign in to continue."), code="signed_out")
@@ -411,16 +426,15 @@ def cast(
     fast insert stores nothing (a prior ballot, a closed window, a changed forum) or the
     picks look wrong, the full checks run to say why, in their order.
     """
-    definition = _definition(forum_id)
-    item_ids = _checked_picks(definition, picks)
-    if item_ids is not None and rules.is_eligible(definition.district_code, user.district_code):
-        values = _cast_values(definition, channel, found) | {
-            "voter_key": user.voter_key,
-            "birth_year": user.birth_year,
-            "first_seen_at": user.first_seen_at,
-        }
-        if _insert_ballot("user", values, item_ids):
-            return values["receipt_code"]
+    voter = {
+        "voter_key": user.voter_key,
+        "voter_district": user.district_code,
+        "birth_year": user.birth_year,
+        "first_seen_at": user.first_seen_at,
+    }
+    code = _fast_cast(forum_id, picks, channel, found, "user", voter)
+    if code is not None:
+        return code
     return _cast_checked(forum_id, user, picks, channel, found)
 
 

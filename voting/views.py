@@ -1,6 +1,5 @@
 """Ballot, receipt and result pages. Thin: parse, call one service, render."""
 
-import hashlib
 import secrets
 
 from flask import Blueprint
@@ -16,6 +15,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
+from auth.services import plausible_token
+from auth.services import token_digest
 from core.errors import DomainError
 from core.extensions import limiter
 from core.extensions import login_manager
@@ -33,8 +34,8 @@ def _session_or_address() -> str:
     """Casting is limited per signed-in session (by a digest of its token, without
     loading the user), or per address when there is none."""
     token = session.get("_user_id")
-    if isinstance(token, str) and token:
-        return "session:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    if plausible_token(token):
+        return "session:" + token_digest(token)[:32]
     return request.remote_addr or "unknown"
 
 

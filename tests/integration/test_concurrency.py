@@ -35,16 +35,12 @@ def gunicorn(pg_app):
     process.wait(timeout=10)
 
 
-def signed_in_cookie(app, user) -> str:
-    return session_cookie(app, user)
-
-
 def test_fifty_simultaneous_casts_for_one_identity_leave_one_ballot(pg_app, gunicorn):
     forum = factories.forum()
     voter = factories.user()
     picks = factories.item_ids(forum)[:3]
     browser = requests.Session()
-    browser.cookies.set("session", signed_in_cookie(pg_app, voter), domain="127.0.0.1")
+    browser.cookies.set("session", session_cookie(pg_app, voter), domain="127.0.0.1")
     page = browser.get(f"{gunicorn}/forums/{forum.id}/ballot")
     assert page.status_code == 200
     token = csrf_token(page.text)
