@@ -93,8 +93,15 @@ def review(forum_id: int):
     return render_template("voting/review.html", view=view, items=items, form=form)
 
 
+def _limit_attempts_that_store_nothing() -> None:
+    """Casting attempts that store no ballot count against ``RATELIMIT_CAST`` per
+    session (429 past it). One that stores a ballot needs no limit: the database takes
+    one ballot per voter and forum, so it cannot be repeated."""
+    with limiter.limit(_cast_limit, key_func=_session_or_address):
+        pass
+
+
 @bp.post("/forums/<int:forum_id>/ballot/confirm")
-@limiter.limit(_cast_limit, key_func=_session_or_address)
 def confirm(forum_id: int):
     # The CSRF token was checked before the view (CSRFProtect); the picks are plain ids.
     # The session is checked by the casting statement itself (no separate user query).
@@ -105,7 +112,11 @@ def confirm(forum_id: int):
     )
     try:
         services.cast_signed_in(
-            forum_id, session.get("_user_id"), request.form.getlist("picks"), found=found
+            forum_id,
+            session.get("_user_id"),
+            request.form.getlist("picks"),
+            found=found,
+            before_full_checks=_limit_attempts_that_store_nothing,
         )
     except services.SignedOut:
         return login_manager.unauthorized()
