@@ -11,6 +11,7 @@ from core import cli
 from core import config as config_module
 from core import errors
 from core import i18n
+from core import pool
 from core import security
 from core.api import ID_MAX
 from core.extensions import babel
@@ -64,6 +65,7 @@ def register_config(app: Flask, overrides: dict) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    pool.init_app(app)
     migrate.init_app(
         app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True
     )

@@ -30,10 +30,10 @@ def _database_url(default: str) -> str:
 
 
 def _engine_options(url: str) -> dict:
-    """Connections are checked before use (a restarted database is noticed), and a server
-    keeps as many as its worker has threads (``DB_POOL_SIZE``, default 16), so casting
-    under load never opens and closes overflow connections."""
-    options: dict = {"pool_pre_ping": True}
+    """A server keeps as many connections as its worker has threads (``DB_POOL_SIZE``,
+    default 16), so casting under load never opens and closes overflow connections.
+    Idle connections are checked before use by ``core.pool``, not on every checkout."""
+    options: dict = {}
     if not url.startswith("sqlite"):
         options["pool_size"] = int(os.environ.get("DB_POOL_SIZE", "16"))
         options["max_overflow"] = int(os.environ.get("DB_POOL_OVERFLOW", "8"))

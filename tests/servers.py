@@ -130,7 +130,9 @@ def start_gunicorn(
         **env,
     )
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", "8"]
-    command += ["-b", f"127.0.0.1:{port}", "wsgi:app"]
+    # Keep-alive outlasts a test, so a pooled client connection is never closed by the
+    # server just as the client reuses it (a race of HTTP, not of the app).
+    command += ["--keep-alive", "60", "-b", f"127.0.0.1:{port}", "wsgi:app"]
     errors = log.open("ab") if log else None
     process = subprocess.Popen(
         command, cwd=ROOT, env=environment, stderr=errors or subprocess.DEVNULL

@@ -5,6 +5,7 @@ import secrets
 from flask import Blueprint
 from flask import current_app
 from flask import flash
+from flask import g
 from flask import make_response
 from flask import redirect
 from flask import render_template
@@ -97,8 +98,16 @@ def _limit_attempts_that_store_nothing() -> None:
     """Casting attempts that store no ballot count against ``RATELIMIT_CAST`` per
     session (429 past it). One that stores a ballot needs no limit: the database takes
     one ballot per voter and forum, so it cannot be repeated."""
+    g.counting_cast_attempt = True
     with limiter.limit(_cast_limit, key_func=_session_or_address):
         pass
+
+
+@limiter.request_filter
+def _casting_counts_only_failed_attempts() -> bool:
+    """Casting is left out of the limiter's check before every request (which would
+    find nothing to count); its limit is checked by the view, as above."""
+    return request.endpoint == "voting.confirm" and not g.get("counting_cast_attempt")
 
 
 @bp.post("/forums/<int:forum_id>/ballot/confirm")

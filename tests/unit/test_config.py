@@ -69,7 +69,7 @@ def test_a_server_database_keeps_a_pool_as_large_as_a_workers_threads(monkeypatc
     monkeypatch.setenv("DATABASE_URL", "postgres://forum@db/forum")
     monkeypatch.setenv("DB_POOL_SIZE", "12")
     options = config.from_environment(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert options == {"pool_pre_ping": True, "pool_size": 12, "max_overflow": 8}
+    assert options == {"pool_size": 12, "max_overflow": 8}
     monkeypatch.delenv("DATABASE_URL")
     embedded = config.from_environment(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert embedded == {"pool_pre_ping": True}
+    assert embedded == {}
