@@ -405,13 +405,14 @@ def cast_signed_in(
     loaded user, which say why; ``before_full_checks`` runs first (the caller's rate
     limit on attempts that store nothing, which may refuse).
     """
-    if plausible_token(token):
+    plausible = plausible_token(token)
+    if plausible:
         code = _fast_cast(forum_id, picks, channel, found, "session", live_session_params(token))
         if code is not None:
             return code
     if before_full_checks is not None:
         before_full_checks()
-    user = load_user(token) if plausible_token(token) else None
+    user = load_user(token) if plausible else None
     if user is None:
         raise SignedOut(_("Please sign in to continue."), code="signed_out")
     return _cast_checked(forum_id, user, picks, channel, found)
