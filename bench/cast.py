@@ -2,6 +2,7 @@
 
     python bench/cast.py [--residents 70000] [--rates 250,500,750,1000,1500,2000]
                          [--seconds 5] [--workers 3] [--threads 3] [--connections 32]
+                         [--open-connections 32]
 
 What it does, in order:
 
@@ -17,8 +18,10 @@ What it does, in order:
      connections as ``--connections`` back to back: the framework's ceiling;
    - casting back to back on ``--connections`` connections: the sustained maximum;
    - casting at each offered rate of ``--rates`` for ``--seconds`` each, on a fixed
-     schedule (open loop): achieved ballots/s, p50/p95/p99 latency, errors; past
-     1,000/s the rates stop rising once one is not met.
+     schedule (open loop) over at most ``--open-connections`` connections, as a load
+     balancer's upstream pool would: achieved ballots/s, p50/p95/p99 latency counted
+     from each request's scheduled time (waiting for a connection included), errors;
+     past 1,000/s the rates stop rising once one is not met.
    Every resident casts once; the run checks that every acknowledged cast (a redirect
    to the receipt) is in the database and that every stored ballot has its three
    choices. (A request the client gave up on after 10 s may still be stored.)
@@ -219,9 +222,12 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def drive(port: int, path: Path, mode: str, value: float, seconds: float, offset: int) -> dict:
+def drive(
+    port: int, path: Path, mode: str, value: float, seconds: float, offset: int, pool: int = 32
+) -> dict:
     command = [sys.executable, str(ROOT / "bench" / "loadgen.py"), str(port), str(path)]
     command += [mode, str(value), str(seconds), "--offset", str(offset)]
+    command += ["--max-connections", str(pool)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -280,6 +286,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--open-connections", type=int, default=32)
     parser.add_argument("--saturate-seconds", type=float, default=8)
     args = parser.parse_args()
     rates = [float(rate) for rate in args.rates.split(",")]
@@ -323,7 +330,7 @@ def main() -> None:
         time.sleep(2)
         steps = []
         for rate in rates:
-            step = drive(port, casts, "open", rate, args.seconds, offset)
+            step = drive(port, casts, "open", rate, args.seconds, offset, args.open_connections)
             offset = step["next_offset"]
             steps.append(step)
             overloaded = step["per_s"] < 0.9 * rate or step["errors"]

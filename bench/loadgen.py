@@ -1,19 +1,23 @@
 """HTTP load for the casting benchmark, in its own process.
 
     python bench/loadgen.py PORT REQUESTS_FILE MODE VALUE SECONDS [--offset N]
+                            [--max-connections M]
 
 REQUESTS_FILE holds one request per line as JSON ``{"method", "path", "headers", "body"}``;
 request ``i`` of the run is line ``offset + i`` (wrapping around). MODE ``open`` sends at
 VALUE requests per second on a fixed schedule, whatever the answers (an open loop: the
-latency of a request counts from its scheduled time, so queueing shows); MODE ``closed``
-keeps VALUE connections busy back to back (the ceiling). Keep-alive HTTP/1.1 on
-loopback. Prints one JSON object: counts by status, errors, achieved rate, latencies.
+latency of a request counts from its scheduled time, so queueing shows) over at most
+``--max-connections`` connections (default 32), as a load balancer's bounded pool of
+upstream connections would: past the server's capacity requests wait for a free
+connection instead of opening ever more; MODE ``closed`` keeps VALUE connections busy
+back to back (the ceiling). Keep-alive HTTP/1.1 on loopback. Prints one JSON object:
+counts by status, errors, achieved rate, latencies.
 """
 
+import argparse
 import asyncio
 import json
 import re
-import sys
 import time
 
 CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
@@ -67,8 +71,9 @@ def encode(request: dict, port: int) -> bytes:
 
 
 class Run:
-    def __init__(self, port: int, requests: list[bytes], offset: int):
+    def __init__(self, port: int, requests: list[bytes], offset: int, connections: int):
         self.port = port
+        self.slots = asyncio.Semaphore(connections)
         self.requests = requests
         self.next = offset
         self.idle: list[Connection] = []
@@ -92,12 +97,13 @@ class Run:
 
     async def fire(self, scheduled: float, data: bytes) -> None:
         loop = asyncio.get_running_loop()
-        try:
-            connection = await self.connection()
-            status, close = await connection.send(data)
-        except (TimeoutError, OSError, ConnectionError):
-            self.errors += 1
-            return
+        async with self.slots:
+            try:
+                connection = await self.connection()
+                status, close = await connection.send(data)
+            except (TimeoutError, OSError, ConnectionError):
+                self.errors += 1
+                return
         self.latencies.append(loop.time() - scheduled)
         self.statuses[status] = self.statuses.get(status, 0) + 1
         if close:
@@ -143,12 +149,20 @@ def percentile(ordered: list[float], fraction: float) -> float:
 
 
 def main() -> None:
-    port, path, mode, value, seconds = sys.argv[1:6]
-    offset = int(sys.argv[7]) if len(sys.argv) > 7 and sys.argv[6] == "--offset" else 0
-    port = int(port)
-    with open(path) as lines:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("port", type=int)
+    parser.add_argument("path")
+    parser.add_argument("mode", choices=["open", "closed"])
+    parser.add_argument("value", type=float)
+    parser.add_argument("seconds", type=float)
+    parser.add_argument("--offset", type=int, default=0)
+    parser.add_argument("--max-connections", type=int, default=32)
+    args = parser.parse_args()
+    port, mode, value, seconds = args.port, args.mode, args.value, args.seconds
+    with open(args.path) as lines:
         requests = [encode(json.loads(line), port) for line in lines if line.strip()]
-    run = Run(port, requests, offset)
+    slots = args.max_connections if mode == "open" else int(value)
+    run = Run(port, requests, args.offset, slots)
     cpu = time.process_time()
     if mode == "open":
         elapsed = asyncio.run(run.open_loop(float(value), float(seconds)))
