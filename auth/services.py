@@ -91,18 +91,22 @@ def session_lifetime() -> timedelta:
     return timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
 
 
-def live_session_clause():
+def live_session_clause(digest=None, after=None):
     """The rule for a live session, as SQL over ``user_sessions``: the token's digest
     matches, the session was not ended (signed out) and is younger than its lifetime.
 
-    Bound parameters ``session_digest`` and ``session_after`` come from
-    ``live_session_params``; one place for the rule, used by every query that
-    accepts a session.
+    By default bound parameters ``session_digest`` and ``session_after`` (from
+    ``live_session_params``); a query over many sessions passes its own expressions
+    for them. One place for the rule, used by every query that accepts a session.
     """
+    if digest is None:
+        digest = bindparam("session_digest")
+    if after is None:
+        after = bindparam("session_after", type_=UserSession.created_at.type)
     return and_(
-        UserSession.token_hash == bindparam("session_digest"),
+        UserSession.token_hash == digest,
         UserSession.ended_at.is_(None),
-        UserSession.created_at > bindparam("session_after", type_=UserSession.created_at.type),
+        UserSession.created_at > after,
     )
 
 

@@ -1,7 +1,7 @@
 """Benchmark: casting ballots through gunicorn on PostgreSQL and Redis, on this machine.
 
     python bench/cast.py [--residents 70000] [--rates 250,500,750,1000,1500,2000]
-                         [--seconds 5] [--workers 3] [--threads 3] [--connections 32]
+                         [--seconds 5] [--workers 2] [--threads 16] [--connections 32]
                          [--open-connections 32]
 
 What it does, in order:
@@ -283,8 +283,8 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=70_000)
     parser.add_argument("--rates", default="250,500,750,1000,1500,2000")
     parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--open-connections", type=int, default=32)
     parser.add_argument("--saturate-seconds", type=float, default=8)

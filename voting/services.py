@@ -14,6 +14,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_
 from sqlalchemy import bindparam
+from sqlalchemy import cast as sql_cast
+from sqlalchemy import column
 from sqlalchemy import func
 from sqlalchemy import insert
 from sqlalchemy import Integer
@@ -43,6 +45,7 @@ from deliberation.phases import UPCOMING
 from voting import receipts
 from voting import rules
 from voting import signals
+from voting.batching import Batcher
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
@@ -242,22 +245,40 @@ BALLOT_COLUMNS = (
 )
 
 
+def _ballot_values(given) -> list:
+    """The values of a new ballot row (``forum_id`` and ``BALLOT_COLUMNS``) for a cast by
+    session: the voter's columns from ``users``, the rest from ``given(name)``."""
+    from_user = {"voter_key", "birth_year", "first_seen_at"}
+    return [
+        Forum.id,
+        *(getattr(User, name) if name in from_user else given(name) for name in BALLOT_COLUMNS),
+    ]
+
+
 class SignedOut(DomainError):
     """The browser's session is not a live sign-in (never was, signed out, or expired)."""
 
     status = 401
 
 
-def _open_forum_clause():
+def _open_forum_clause(forum_id=None, now=None, revision=None):
     """The forum row that may take a ballot now: in its voting phase, within its window
-    (``cast_at`` from the injectable clock) and still at the revision the checks used."""
-    now = bindparam("cast_at", type_=Ballot.__table__.c.cast_at.type)
+    (``cast_at`` from the injectable clock) and still at the revision the checks used.
+
+    By default bound parameters ``forum_id``, ``cast_at`` and ``revision``; a statement
+    casting many ballots passes its own expressions for them."""
+    if forum_id is None:
+        forum_id = bindparam("forum_id")
+    if now is None:
+        now = bindparam("cast_at", type_=Ballot.__table__.c.cast_at.type)
+    if revision is None:
+        revision = bindparam("revision")
     return and_(
-        Forum.id == bindparam("forum_id"),
+        Forum.id == forum_id,
         Forum.phase == "voting",
         Forum.voting_starts_at <= now,
         Forum.voting_ends_at > now,
-        Forum.revision == bindparam("revision"),
+        Forum.revision == revision,
     )
 
 
@@ -303,12 +324,8 @@ def _insert_statements(dialect: str) -> dict:
     for_user = select(Forum.id, *(param(name) for name in BALLOT_COLUMNS)).where(
         _open_forum_clause(), bindparam("voter_district", type_=String) == district
     )
-    from_user = {"voter_key", "birth_year", "first_seen_at"}
     for_session = (
-        select(
-            Forum.id,
-            *(getattr(User, name) if name in from_user else param(name) for name in BALLOT_COLUMNS),
-        )
+        select(*_ballot_values(param))
         .select_from(UserSession)
         .join(User, User.id == UserSession.user_id)
         .join(Forum, _open_forum_clause())
@@ -318,7 +335,97 @@ def _insert_statements(dialect: str) -> dict:
         "user": ignoring_duplicates(for_user),
         "session": ignoring_duplicates(for_session),
         "choices": None if dialect == "postgresql" else insert(choices),
+        "batch": _batch_statement() if dialect == "postgresql" else None,
     }
+
+
+# What each cast of a batch brings (PostgreSQL), as parallel arrays ``<name>_list``.
+BATCH_FIELDS = {
+    "forum_id": Integer,
+    "revision": Integer,
+    "district_code": String,
+    "session_digest": String,
+    "session_after": Ballot.__table__.c.cast_at.type,
+    "receipt_code": String,
+    "channel": String,
+    "cast_at": Ballot.__table__.c.cast_at.type,
+    "network_hash": String,
+    "agent_hash": String,
+    "device_hash": String,
+    "item_ids": String,  # an array literal such as "{4,9,12}"
+}
+
+
+def _batch_statement():
+    """The ``session`` casting statement for many casts at once (group commit).
+
+    The same rules as one cast, each request row checked on its own: its session
+    (``live_session_clause``), its voter's district, its forum's phase, window and
+    revision (``_open_forum_clause``), one ballot per voter (``ON CONFLICT DO
+    NOTHING``, also between two rows of the batch). Returns the receipt codes of the
+    ballots stored, each with its choices.
+    """
+    from sqlalchemy.dialects.postgresql import insert as insert_ignoring
+
+    table = Ballot.__table__
+    rows = (
+        func.unnest(
+            *(
+                bindparam(f"{name}_list", type_=postgresql.ARRAY(kind))
+                for name, kind in BATCH_FIELDS.items()
+            )
+        )
+        .table_valued(*(column(name, kind) for name, kind in BATCH_FIELDS.items()))
+        .render_derived(name="cast_row")
+    )
+    request = select(*rows.c).cte("cast_request")
+    source = (
+        select(*_ballot_values(lambda name: request.c[name]))
+        .select_from(request)
+        .join(UserSession, live_session_clause(request.c.session_digest, request.c.session_after))
+        .join(
+            User,
+            and_(User.id == UserSession.user_id, User.district_code == request.c.district_code),
+        )
+        .join(Forum, _open_forum_clause(request.c.forum_id, request.c.cast_at, request.c.revision))
+    )
+    new = (
+        insert_ignoring(table)
+        .from_select(["forum_id", *BALLOT_COLUMNS], source)
+        .on_conflict_do_nothing(index_elements=["forum_id", "voter_key"])
+        .returning(table.c.id, table.c.receipt_code)
+        .cte("new_ballot")
+    )
+    picked = select(
+        new.c.id, func.unnest(sql_cast(request.c.item_ids, postgresql.ARRAY(Integer)))
+    ).join_from(new, request, request.c.receipt_code == new.c.receipt_code)
+    choices = BallotChoice.__table__
+    chosen = (
+        insert(choices)
+        .from_select(["ballot_id", "item_id"], picked)
+        .returning(choices.c.ballot_id)
+        .cte("new_choice")
+    )
+    return select(new.c.receipt_code).where(new.c.id.in_(select(chosen.c.ballot_id)))
+
+
+def _write_batch(rows: list[dict]) -> set[str]:
+    """Store a batch of casts with one statement, committed on its own; the receipt
+    codes of those stored."""
+    statement = _insert_statements("postgresql")["batch"]
+    arrays = {f"{name}_list": [row[name] for row in rows] for name in BATCH_FIELDS}
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return set(connection.execute(statement, arrays).scalars())
+
+
+def _batcher() -> Batcher:
+    """This process's group commit of casts, for the app in use."""
+    found = current_app.extensions.get("cast_batcher")
+    if found is None:
+        found = current_app.extensions.setdefault(
+            "cast_batcher", Batcher(_write_batch, key="receipt_code")
+        )
+    return found
 
 
 def _insert_ballot(kind: str, params: dict, item_ids: list[int]) -> bool:
@@ -331,9 +438,15 @@ def _insert_ballot(kind: str, params: dict, item_ids: list[int]) -> bool:
 
     On PostgreSQL the ballot and its choices are one statement, which runs as its own
     transaction: it is committed, as durably as any commit, when the statement returns,
-    in one round trip instead of BEGIN, the statement and COMMIT.
+    in one round trip instead of BEGIN, the statement and COMMIT. Casts by session are
+    written together with the others this process has in flight (``voting.batching``):
+    one statement and one commit for all of them.
     """
     statements = _insert_statements(db.session.get_bind().dialect.name)
+    if statements["batch"] is not None and kind == "session":
+        row = {name: params[name] for name in BATCH_FIELDS if name != "item_ids"}
+        row["item_ids"] = "{" + ",".join(str(item_id) for item_id in item_ids) + "}"
+        return _batcher().submit(row)
     if statements["choices"] is None:
         params = params | {"item_ids": item_ids}
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
