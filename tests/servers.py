@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 
@@ -156,3 +157,12 @@ def voter_session(app, url: str, user, forum_id: int) -> tuple[requests.Session,
     page = session.get(f"{url}/forums/{forum_id}/ballot", timeout=10)
     assert page.status_code == 200
     return session, csrf_token(page.text)
+
+
+def end_backend(url: str, pid: int) -> None:
+    """End one PostgreSQL server process, as a crash or restart does, from a connection
+    of its own (outside any pool), and wait until it is gone."""
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
+            time.sleep(0.01)

@@ -289,9 +289,10 @@ def _insert_statements(dialect: str) -> dict:
     ``user`` takes the voter's columns (and ``voter_district``) as parameters;
     ``session`` reads them from the live session's user in the same statement. Both
     check that the voter lives in the forum's district (``rules.is_eligible`` in SQL:
-    a missing district never equals). On PostgreSQL each also inserts the choices
-    (``item_ids``), so a cast is one statement and a commit; elsewhere ``choices``
-    follows the ballot.
+    a missing district never equals). On PostgreSQL ``user`` also inserts the choices
+    (``item_ids``), so a cast is one statement, and casts by session take ``batch``
+    (see ``_batch_statement``) instead of ``session``; elsewhere ``choices`` follows
+    the ballot.
     """
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as insert_ignoring
@@ -324,6 +325,8 @@ def _insert_statements(dialect: str) -> dict:
     for_user = select(Forum.id, *(param(name) for name in BALLOT_COLUMNS)).where(
         _open_forum_clause(), bindparam("voter_district", type_=String) == district
     )
+    if dialect == "postgresql":
+        return {"user": ignoring_duplicates(for_user), "batch": _batch_statement()}
     for_session = (
         select(*_ballot_values(param))
         .select_from(UserSession)
@@ -334,8 +337,7 @@ def _insert_statements(dialect: str) -> dict:
     return {
         "user": ignoring_duplicates(for_user),
         "session": ignoring_duplicates(for_session),
-        "choices": None if dialect == "postgresql" else insert(choices),
-        "batch": _batch_statement() if dialect == "postgresql" else None,
+        "choices": insert(choices),
     }
 
 
@@ -443,11 +445,11 @@ def _insert_ballot(kind: str, params: dict, item_ids: list[int]) -> bool:
     one statement and one commit for all of them.
     """
     statements = _insert_statements(db.session.get_bind().dialect.name)
-    if statements["batch"] is not None and kind == "session":
+    if kind == "session" and "batch" in statements:  # written with the others in flight
         row = {name: params[name] for name in BATCH_FIELDS if name != "item_ids"}
         row["item_ids"] = "{" + ",".join(str(item_id) for item_id in item_ids) + "}"
         return _batcher().submit(row)
-    if statements["choices"] is None:
+    if "choices" not in statements:
         params = params | {"item_ids": item_ids}
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             return connection.execute(statements[kind], params).first() is not None

@@ -42,75 +42,56 @@ def test_sign_in_is_rate_limited(limited_app):
     assert statuses[3] == 429
 
 
+class Resident:
+    """A signed-in resident's browser on a forum's ballot page, with its CSRF token."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self.forum = factories.forum()
+        sign_in(self.client, factories.user())
+        page = self.client.get(f"/forums/{self.forum.id}/ballot")
+        self.token = csrf_token(page.get_data(as_text=True))
+
+    def post(self, step: str, picks: list[str]):
+        data = {"csrf_token": self.token, "picks": picks}
+        return self.client.post(f"/forums/{self.forum.id}/ballot/{step}", data=data)
+
+    def statuses(self, step: str, picks: list[str], times: int = 4) -> list[int]:
+        return [self.post(step, picks).status_code for _ in range(times)]
+
+
 def test_casting_is_rate_limited_per_resident(limited_app):
-    client = limited_app.test_client()
-    forum = factories.forum()
-    sign_in(client, factories.user())
-    token = csrf_token(client.get(f"/forums/{forum.id}/ballot").get_data(as_text=True))
-    picks = factories.item_ids(forum)[:2]
-    statuses = [
-        client.post(
-            f"/forums/{forum.id}/ballot/review", data={"csrf_token": token, "picks": picks}
-        ).status_code
-        for _ in range(4)
-    ]
-    assert statuses == [422, 422, 422, 429]
-    limited = client.post(
-        f"/forums/{forum.id}/ballot/review", data={"csrf_token": token, "picks": picks}
-    )
-    assert "Retry-After" in limited.headers
+    resident = Resident(limited_app)
+    picks = factories.item_ids(resident.forum)[:2]
+    assert resident.statuses("review", picks) == [422, 422, 422, 429]
+    assert "Retry-After" in resident.post("review", picks).headers
 
 
 def test_casting_counts_only_attempts_that_store_nothing(limited_app):
     """A stored ballot is not counted (the database takes one per voter and forum);
     the attempts after it, which store nothing, are, up to the limit."""
-    client = limited_app.test_client()
-    forum = factories.forum()
-    sign_in(client, factories.user())
-    token = csrf_token(client.get(f"/forums/{forum.id}/ballot").get_data(as_text=True))
-
-    def confirm(picks):
-        return client.post(
-            f"/forums/{forum.id}/ballot/confirm", data={"csrf_token": token, "picks": picks}
-        )
-
-    first = confirm(factories.item_ids(forum)[:3])
+    resident = Resident(limited_app)
+    picks = factories.item_ids(resident.forum)[:3]
+    first = resident.post("confirm", picks)
     assert first.status_code == 302 and first.headers["Location"].endswith("/my-ballot")
-    again = [confirm(factories.item_ids(forum)[:3]).status_code for _ in range(4)]
-    assert again == [302, 302, 302, 429]  # "already voted" three times, then limited
+    # "already voted" three times, then limited
+    assert resident.statuses("confirm", picks) == [302, 302, 302, 429]
 
 
 def test_refused_casts_are_limited_and_store_nothing(limited_app):
-    client = limited_app.test_client()
-    forum = factories.forum()
-    sign_in(client, factories.user())
-    token = csrf_token(client.get(f"/forums/{forum.id}/ballot").get_data(as_text=True))
-    picks = factories.item_ids(forum)[:2]
-    statuses = [
-        client.post(
-            f"/forums/{forum.id}/ballot/confirm", data={"csrf_token": token, "picks": picks}
-        ).status_code
-        for _ in range(4)
-    ]
-    assert statuses == [422, 422, 422, 429]
-    assert not services.forum_has_ballots(forum.id)
+    resident = Resident(limited_app)
+    picks = factories.item_ids(resident.forum)[:2]
+    assert resident.statuses("confirm", picks) == [422, 422, 422, 429]
+    assert not services.forum_has_ballots(resident.forum.id)
 
 
 def test_casting_with_an_ended_session_is_limited_and_stores_nothing(limited_app):
-    client = limited_app.test_client()
-    forum = factories.forum()
-    sign_in(client, factories.user())
-    token = csrf_token(client.get(f"/forums/{forum.id}/ballot").get_data(as_text=True))
+    resident = Resident(limited_app)
     # The session is ended on the server (signed out elsewhere); the cookie still holds it.
     db.session.execute(update(UserSession).values(ended_at=clock.now()))
     db.session.commit()
-    picks = factories.item_ids(forum)[:3]
-    responses = [
-        client.post(
-            f"/forums/{forum.id}/ballot/confirm", data={"csrf_token": token, "picks": picks}
-        )
-        for _ in range(4)
-    ]
+    picks = factories.item_ids(resident.forum)[:3]
+    responses = [resident.post("confirm", picks) for _ in range(4)]
     assert [r.status_code for r in responses] == [302, 302, 302, 429]
     assert "/login" in responses[0].headers["Location"]  # asked to sign in again
-    assert not services.forum_has_ballots(forum.id)
+    assert not services.forum_has_ballots(resident.forum.id)

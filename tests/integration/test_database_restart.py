@@ -29,6 +29,7 @@ from core.extensions import db
 from tests import factories
 from tests.conftest import _free_port
 from tests.conftest import make_app
+from tests.servers import end_backend
 from tests.servers import start_gunicorn
 from tests.servers import start_private_postgres
 from tests.servers import voter_session
@@ -208,12 +209,8 @@ def backend_pid() -> int:
 
 
 def terminate(pid: int) -> None:
-    """End one server process, as a crash or restart does, and wait until it is gone."""
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as other:
-        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        gone = text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid")
-        while other.execute(gone, {"pid": pid}).first():
-            time.sleep(0.01)
+    """End one server process of the app's database, as a crash or restart does."""
+    end_backend(db.engine.url.render_as_string(hide_password=False), pid)
 
 
 def pid_of(connection) -> int:

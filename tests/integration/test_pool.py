@@ -1,14 +1,13 @@
 """Pooled PostgreSQL connections are checked only after they sat idle (core.pool)."""
 
-import time
 
-import psycopg
 import pytest
 from sqlalchemy import text
 
 from core import pool
 from core.extensions import db
 from tests.conftest import PG_URL
+from tests.servers import end_backend
 
 
 @pytest.fixture
@@ -24,11 +23,7 @@ def backend_pid() -> int:
 
 
 def terminate(pid: int) -> None:
-    """End a server process from outside the pool, as a database restart does."""
-    with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
-        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
-            time.sleep(0.01)
+    end_backend(PG_URL, pid)
 
 
 @pytest.fixture
