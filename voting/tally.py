@@ -436,8 +436,11 @@ def equal_shares(
 
     ``min_votes``: items with fewer votes are ``below_threshold`` and take no
     part, in MES or in the fill (their voters still receive their share).
-    Field envelopes do not combine with MES: a non-empty ``field_envelopes``
-    raises ValueError (use the greedy rule for fields with envelopes).
+    With a non-empty ``field_envelopes`` the forum is split: each field with
+    an envelope is an election of its own on that envelope, among the ballots
+    that pick in it, then the other items on what remains of ``envelope``
+    (see :func:`voting.equal_shares_fields.fund_by_field`, which states the
+    rule); each part is funded as described here.
 
     Arithmetic is exact, so ties are real ties and results equal pabutools'
     (which uses exact rationals).
@@ -472,15 +475,20 @@ def _fund_equal_shares(
     _check_whole("min_votes", min_votes, 0)
     if utility not in UTILITIES:
         raise ValueError(f"utility must be one of {', '.join(UTILITIES)}, got {utility!r}")
-    if field_envelopes:
-        raise ValueError(
-            "equal shares does not support field envelopes; "
-            "use the greedy rule or leave field_envelopes empty"
-        )
     if isinstance(increment, bool) or not isinstance(increment, int | Fraction):
         raise TypeError(f"increment must be an int or a Fraction, not {type(increment).__name__}")
     if increment <= 0:
         raise ValueError(f"increment must be positive, got {increment}")
+    if field_envelopes:
+        for name, amount in field_envelopes.items():
+            _check_whole(f"envelope of field {name!r}", amount, 0)
+        # Imported here: that module builds on this one.
+        from voting.equal_shares_fields import fund_by_field
+
+        def fund(part: Election, money: int) -> Funding:
+            return _fund_equal_shares(part, money, utility, completion, None, min_votes, increment)
+
+        return fund_by_field(election, envelope, field_envelopes, fund)
 
     ranked = rank(election.counts, election.items)
     eligible = [item for item, votes in ranked if votes >= min_votes]
