@@ -338,7 +338,8 @@ class Options:
 
     ``envelope``, ``field_envelopes``, ``skip_misfits`` and ``min_votes`` are
     those of :func:`fund_greedy`. ``utility``, ``completion`` and ``increment``
-    are those of :func:`equal_shares` (greedy ignores them).
+    are those of :func:`equal_shares` (greedy ignores them), which also uses
+    ``envelope``, ``field_envelopes`` and ``min_votes``, in its own way.
     """
 
     envelope: int
@@ -479,21 +480,34 @@ def _fund_equal_shares(
         raise TypeError(f"increment must be an int or a Fraction, not {type(increment).__name__}")
     if increment <= 0:
         raise ValueError(f"increment must be positive, got {increment}")
-    if field_envelopes:
-        for name, amount in field_envelopes.items():
-            _check_whole(f"envelope of field {name!r}", amount, 0)
-        # Imported here: that module builds on this one.
-        from voting.equal_shares_fields import fund_by_field
+    increment = Fraction(increment)
 
-        def fund(part: Election, money: int) -> Funding:
-            return _fund_equal_shares(part, money, utility, completion, None, min_votes, increment)
+    def fund(part: Election, money: int) -> Funding:
+        return _fund_one_election(part, money, utility, completion, min_votes, increment)
 
-        return fund_by_field(election, envelope, field_envelopes, fund)
+    if not field_envelopes:
+        return fund(election, envelope)
+    for name, amount in field_envelopes.items():
+        _check_whole(f"envelope of field {name!r}", amount, 0)
+    # Imported here: that module builds on this one.
+    from voting.equal_shares_fields import fund_by_field
 
+    return fund_by_field(election, envelope, field_envelopes, fund)
+
+
+def _fund_one_election(
+    election: Election,
+    envelope: int,
+    utility: str,
+    completion: bool,
+    min_votes: int,
+    increment: Fraction,
+) -> Funding:
+    """:func:`equal_shares` on one election, the options checked."""
     ranked = rank(election.counts, election.items)
     eligible = [item for item, votes in ranked if votes >= min_votes]
     mes = _Mes(election.profile, election.counts, eligible, utility)
-    chosen = mes.complete(envelope, Fraction(increment)) if completion else mes.once(envelope)
+    chosen = mes.complete(envelope, increment) if completion else mes.once(envelope)
     funded = {mes.items[q].id for q in chosen}
     if completion:
         left = envelope - sum(mes.items[q].cost for q in chosen)
