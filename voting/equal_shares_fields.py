@@ -24,8 +24,8 @@ class SubElection:
 
     ``field`` is the field's name, or None for the rest of the forum (items of
     fields without an envelope, and items without a field). ``election`` holds
-    the part's items and the forum's ballots restricted to them, ballots left
-    with no pick leaving out.
+    the part's items and the forum's ballots cut down to them; a ballot with
+    no pick among them is not in it.
     """
 
     field: str | None
