@@ -63,6 +63,10 @@ def result_command(forum_id, as_json, rule):
             f"{item['rank']:>4}  {item['id']:>8}  {item['votes']:>8}  {item['cost']:>14,}  "
             f"{mark:6}  {item['title'][:60]}"
         )
+    for field in result.forum.fields:
+        spent = result.funding.field_spent.get(field.name, 0)
+        envelope = f" / {field.envelope:,}" if field.envelope is not None else ""
+        click.echo(f"      {field.name}  {spent:,}{envelope}")
 
 
 @forum_cli.command("verify-snapshot")

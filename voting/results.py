@@ -16,6 +16,7 @@ from core import clock
 from core.audit import canonical
 from core.errors import DomainError
 from core.extensions import db
+from core.i18n import krw
 from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
@@ -30,11 +31,18 @@ from voting.models import ResultSnapshot
 RULE_NAMES = tuple(tally.RULES)
 
 
-def _rule_refusal(rule: str, error: ValueError) -> str:
-    if rule == "equal_shares" and "field" in str(error):
+def _rule_refusal(options: tally.Options) -> str:
+    """Why a rule refused a forum's options, in the team's words.
+
+    Equal shares funds each field on its envelope and the rest on what remains,
+    so it needs the fields' envelopes within the forum's (settings keep them so).
+    """
+    total = sum((options.field_envelopes or {}).values())
+    if total > options.envelope:
         return _(
-            "The Method of Equal Shares does not work with field envelopes; "
-            "use the greedy rule for this forum."
+            "The fields' envelopes add up to %(total)s, more than the forum's %(envelope)s.",
+            total=krw(total),
+            envelope=krw(options.envelope),
         )
     return _("This rule cannot be applied to this forum.")
 
@@ -209,8 +217,8 @@ def compute_result(forum: Forum, rule: str = "greedy", exclusions: bool = True) 
         profile = approval_profile(forum.id, external, exclusions)
         try:
             funding = tally.RULES[rule](tally.Election.from_ballots(profile, items), options)
-        except ValueError as error:
-            raise DomainError(_rule_refusal(rule, error), status=422, code="rule") from None
+        except ValueError:
+            raise DomainError(_rule_refusal(options), status=422, code="rule") from None
     rows = [ResultRow(row=row, item=by_external[row.item.id]) for row in funding.rows]
     return Result(forum=forum, ballots=ballots, funding=funding, rows=rows, rule=rule)
 

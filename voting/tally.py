@@ -338,7 +338,8 @@ class Options:
 
     ``envelope``, ``field_envelopes``, ``skip_misfits`` and ``min_votes`` are
     those of :func:`fund_greedy`. ``utility``, ``completion`` and ``increment``
-    are those of :func:`equal_shares` (greedy ignores them).
+    are those of :func:`equal_shares` (greedy ignores them), which also uses
+    ``envelope``, ``field_envelopes`` and ``min_votes``, in its own way.
     """
 
     envelope: int
@@ -436,8 +437,11 @@ def equal_shares(
 
     ``min_votes``: items with fewer votes are ``below_threshold`` and take no
     part, in MES or in the fill (their voters still receive their share).
-    Field envelopes do not combine with MES: a non-empty ``field_envelopes``
-    raises ValueError (use the greedy rule for fields with envelopes).
+    With a non-empty ``field_envelopes`` the forum is split: each field with
+    an envelope is an election of its own on that envelope, among the ballots
+    that pick in it, then the other items on what remains of ``envelope``
+    (see :func:`voting.equal_shares_fields.fund_by_field`, which states the
+    rule); each part is funded as described here.
 
     Arithmetic is exact, so ties are real ties and results equal pabutools'
     (which uses exact rationals).
@@ -472,20 +476,38 @@ def _fund_equal_shares(
     _check_whole("min_votes", min_votes, 0)
     if utility not in UTILITIES:
         raise ValueError(f"utility must be one of {', '.join(UTILITIES)}, got {utility!r}")
-    if field_envelopes:
-        raise ValueError(
-            "equal shares does not support field envelopes; "
-            "use the greedy rule or leave field_envelopes empty"
-        )
     if isinstance(increment, bool) or not isinstance(increment, int | Fraction):
         raise TypeError(f"increment must be an int or a Fraction, not {type(increment).__name__}")
     if increment <= 0:
         raise ValueError(f"increment must be positive, got {increment}")
+    increment = Fraction(increment)
 
+    def fund(part: Election, money: int) -> Funding:
+        return _fund_one_election(part, money, utility, completion, min_votes, increment)
+
+    if not field_envelopes:
+        return fund(election, envelope)
+    for name, amount in field_envelopes.items():
+        _check_whole(f"envelope of field {name!r}", amount, 0)
+    # Imported here: that module builds on this one.
+    from voting.equal_shares_fields import fund_by_field
+
+    return fund_by_field(election, envelope, field_envelopes, fund)
+
+
+def _fund_one_election(
+    election: Election,
+    envelope: int,
+    utility: str,
+    completion: bool,
+    min_votes: int,
+    increment: Fraction,
+) -> Funding:
+    """:func:`equal_shares` on one election, the options checked."""
     ranked = rank(election.counts, election.items)
     eligible = [item for item, votes in ranked if votes >= min_votes]
     mes = _Mes(election.profile, election.counts, eligible, utility)
-    chosen = mes.complete(envelope, Fraction(increment)) if completion else mes.once(envelope)
+    chosen = mes.complete(envelope, increment) if completion else mes.once(envelope)
     funded = {mes.items[q].id for q in chosen}
     if completion:
         left = envelope - sum(mes.items[q].cost for q in chosen)

@@ -225,14 +225,20 @@ def test_a_district_team_runs_a_forum_to_published_results(
     fits_phone(page)
     screenshot(page, "manage_results.png")
 
-    # The equal-shares tab: this forum has a field envelope, which equal shares cannot
-    # honour, so the page says so and stays with the greedy rule.
+    # The equal-shares tab: 복지 is funded on its own envelope among those who picked
+    # there (A-01 and A-02, 270,000,000), the rest on what remains (230,000,000: A-03);
+    # the page shows each field's spending. The team publishes under greedy.
     tabs.nth(1).click()
     expect(page).to_have_url(re.compile(r"/results\?rule=equal_shares$"))
-    expect(page.locator("#form-error")).to_be_visible()
-    expect(page.locator("nav.tabs a").nth(0)).to_have_attribute("aria-current", "page")
+    expect(page.locator("#form-error")).to_have_count(0)
+    expect(page.locator("nav.tabs a").nth(1)).to_have_attribute("aria-current", "page")
     expect(page.locator("#results li.result")).to_have_count(len(ITEMS))
+    assert _funded_on_page(page) == {"A-01", "A-02", "A-03"}
+    expect(page.locator("#field-use")).to_contain_text("270,000,000")
+    expect(page.locator("#publish-form input[name=rule]")).to_have_value("equal_shares")
     fits_phone(page)
+    screenshot(page, "manage_results_equal_shares.png")
+    page.locator("nav.tabs a").nth(0).click()
     expect(page.locator("#publish-form input[name=rule]")).to_have_value("greedy")
 
     # Publishing leads to the public results page with the snapshot's hash.

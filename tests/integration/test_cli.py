@@ -1,6 +1,7 @@
 """The command-line interface other tools drive: demo, forum import-pb, forum result."""
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,9 @@ from sqlalchemy import select
 
 from core.extensions import db
 from deliberation.models import Forum
+from voting import tally
 from voting.models import Ballot
+from voting.models import BallotChoice
 
 DATA = Path(__file__).parent.parent / "data"
 REAL = [
@@ -110,8 +113,42 @@ def test_equal_shares_from_the_database_matches_pabutools(app, name):
     assert funded == set(reference["mes_completed"]["funded"])
 
 
-def test_equal_shares_with_field_envelopes_is_refused_clearly(app):
+def _demo_profile(forum: Forum) -> Counter:
+    """The demo forum's ballots as approval sets of item numbers, read directly."""
+    external = {item.id: item.external_id for item in forum.items}
+    picks: dict[int, set[str]] = {}
+    query = select(BallotChoice.ballot_id, BallotChoice.item_id).join(Ballot).where(
+        Ballot.forum_id == forum.id
+    )
+    for ballot_id, item_id in db.session.execute(query):
+        picks.setdefault(ballot_id, set()).add(external[item_id])
+    return Counter(frozenset(chosen) for chosen in picks.values())
+
+
+def test_equal_shares_works_on_the_demo_forum_with_field_envelopes(app):
+    """The seeds' own case: about 500,000,000 KRW, 환경 with an envelope of its own."""
     run(app, "demo")
     past = db.session.execute(select(Forum).filter_by(slug="yeongdeungpo-2020")).scalar_one()
+    envelopes = {f.name: f.envelope for f in past.fields if f.envelope is not None}
+    assert envelopes == {"환경": 100_000_000}
     shown = run(app, "forum", "result", str(past.id), "--json", "--rule", "equal_shares")
-    assert shown.exit_code != 0 and "Traceback" not in shown.output
+    assert shown.exit_code == 0, shown.output
+    result = json.loads(shown.output)
+    assert result["rule"] == "equal_shares"
+    items = [
+        tally.Item(i.external_id, i.cost, i.field.name if i.field else None) for i in past.items
+    ]
+    expected = tally.equal_shares(
+        _demo_profile(past), items, past.envelope, field_envelopes=envelopes
+    )
+    funded = {i["id"] for i in result["items"] if i["funded"]}
+    assert funded == set(expected.funded_ids)
+    field_of = {i.id: i.field for i in items}
+    in_field = sum(
+        i["cost"] for i in result["items"] if i["funded"] and field_of[i["id"]] == "환경"
+    )
+    assert 0 < in_field <= 100_000_000
+    assert sum(i["cost"] for i in result["items"] if i["funded"]) <= past.envelope
+    text = run(app, "forum", "result", str(past.id), "--rule", "equal_shares")
+    assert text.exit_code == 0, text.output
+    assert f"환경  {in_field:,} / 100,000,000" in text.output

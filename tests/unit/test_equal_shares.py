@@ -276,7 +276,7 @@ def test_ballots_and_a_grouped_profile_give_the_same_result():
 @pytest.mark.parametrize(
     ("options", "error"),
     [
-        ({"field_envelopes": {"환경": 10}}, ValueError),
+        ({"field_envelopes": {"환경": 11}}, ValueError),
         ({"utility": "votes"}, ValueError),
         ({"increment": 0}, ValueError),
         ({"increment": 0.5}, TypeError),

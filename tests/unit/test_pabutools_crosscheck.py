@@ -9,16 +9,32 @@ parser) and for the real Pabulib files in ``tests/data``:
 * greedy with skipping equals pabutools' greedy;
 * greedy without skipping equals pabutools' order cut at the first misfit;
 * greedy with a threshold equals pabutools' greedy on the projects with at
-  least that many votes.
+  least that many votes;
+* equal shares with field envelopes equals pabutools' ``method_of_equal_shares``
+  (and its completion) run on each sub-election: each field with an envelope
+  (its projects, the ballots that pick among them cut down to them, its
+  envelope), then the other projects on the budget less what the fields spent.
 """
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import assume
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+from pabutools.election import ApprovalBallot
+from pabutools.election import ApprovalProfile
+from pabutools.election import Cardinality_Sat
 from pabutools.election import Cost_Sat
 from pabutools.election import Instance
 from pabutools.election import parse_pabulib
+from pabutools.election import Project
+from pabutools.fractions import frac
+from pabutools.rules import completion_by_rule_combination
 from pabutools.rules import greedy_utilitarian_welfare
+from pabutools.rules import method_of_equal_shares
 
 from tests.unit import pbgen
 from voting import pabulib
@@ -140,3 +156,154 @@ def test_pabutools_reads_what_we_write(path, tmp_path):
         sorted(voter.picks) for voter in election.voters
     ]
     _compare(copy, election)
+
+
+# --- equal shares by field, sub-election by sub-election ------------------------------
+
+SAT = {"cost": Cost_Sat, "approval": Cardinality_Sat}
+
+
+def _pabutools_sub_election(projects, budget, ballots, utility, completion, increment) -> set:
+    """pabutools' MES, completed as ``voting.tally.equal_shares`` documents, on the
+    projects, the budget and the ballots (each cut down to the projects, the
+    ballots left with none dropped) of one sub-election."""
+    instance = Instance(projects, budget_limit=budget)
+    kept = [ballot & set(projects) for ballot in ballots]
+    profile = ApprovalProfile(
+        [ApprovalBallot(ballot) for ballot in kept if ballot], instance=instance
+    ).as_multiprofile()
+    sat = SAT[utility]
+    if not completion:
+        return {p.name for p in method_of_equal_shares(instance, profile, sat_class=sat)}
+    chosen = completion_by_rule_combination(
+        instance,
+        profile,
+        [method_of_equal_shares, greedy_utilitarian_welfare],
+        [{"sat_class": sat, "voter_budget_increment": increment}, {"sat_class": Cost_Sat}],
+    )
+    return {p.name for p in chosen}
+
+
+def _by_field_both_ways(instance, ballots, field_of, envelopes, utility, completion, increment):
+    """Each sub-election's funded set by pabutools and by our equal shares by field."""
+    theirs: dict = {}
+    spent = 0
+    cost = {p.name: p.cost for p in instance}
+    for name in sorted(envelopes):
+        projects = [p for p in instance if field_of[p.name] == name]
+        theirs[name] = _pabutools_sub_election(
+            projects, envelopes[name], ballots, utility, completion, increment
+        )
+        spent += sum(cost[p] for p in theirs[name])
+    rest = [p for p in instance if field_of[p.name] not in envelopes]
+    theirs[None] = _pabutools_sub_election(
+        rest, int(instance.budget_limit) - spent, ballots, utility, completion, increment
+    )
+    items = [tally.Item(p.name, int(p.cost), field_of[p.name]) for p in instance]
+    profile = [{p.name for p in ballot} for ballot in ballots]
+    funding = tally.equal_shares(
+        profile,
+        items,
+        int(instance.budget_limit),
+        utility=utility,
+        completion=completion,
+        field_envelopes=envelopes,
+        increment=Fraction(int(increment.numerator), int(increment.denominator)),
+    )
+    funded = set(funding.funded_ids)
+    ours = {
+        name: {i.id for i in items if i.field == name and i.id in funded} for name in envelopes
+    }
+    ours[None] = {i.id for i in items if i.field not in envelopes and i.id in funded}
+    return ours, theirs
+
+
+def _generated(seed: int) -> tuple:
+    election = pbgen.random_election(seed)
+    projects = [Project(p.id, p.cost) for p in election.projects]
+    by_id = {p.name: p for p in projects}
+    instance = Instance(projects, budget_limit=election.budget)
+    ballots = [{by_id[i] for i in voter.picks} for voter in election.voters]
+    field_of = {p.id: p.category for p in election.projects}
+    return election, instance, ballots, field_of
+
+
+# Shares of the budget given to each of pbgen's four fields (None: no envelope);
+# four of the largest add up to the whole budget.
+SHARES = st.sampled_from([None, None, 0, 0.05, 0.15, 0.25])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    seed=st.integers(0, 5_000),
+    shares=st.lists(SHARES, min_size=len(pbgen.FIELDS), max_size=len(pbgen.FIELDS)),
+    utility=st.sampled_from(["cost", "approval"]),
+    completion=st.booleans(),
+)
+def test_equal_shares_by_field_matches_pabutools_on_generated_forums(
+    seed, shares, utility, completion
+):
+    election, instance, ballots, field_of = _generated(seed)
+    envelopes = {
+        name: int(election.budget * share)
+        for name, share in zip(pbgen.FIELDS, shares, strict=True)
+        if share is not None
+    }
+    assume(envelopes)
+    increment = frac(max(election.budget, 1), 100 * max(len(ballots), 1))
+    ours, theirs = _by_field_both_ways(
+        instance, ballots, field_of, envelopes, utility, completion, increment
+    )
+    assert ours == theirs
+
+
+def test_generated_forums_with_field_envelopes_exercise_the_cases():
+    """Fields whose voters are few, ballots with no pick in a field, unspent
+    field money that goes on to the rest: the generated forums have them."""
+    few = unpicked = carried = 0
+    for seed in range(60):
+        election, instance, ballots, field_of = _generated(seed)
+        envelopes = {name: election.budget // 8 for name in pbgen.FIELDS[:2]}
+        ids = {name: {i for i, f in field_of.items() if f == name} for name in envelopes}
+        picks = [set(v.picks) for v in election.voters]
+        for name in envelopes:
+            voters = sum(1 for p in picks if p & ids[name])
+            few += 0 < voters < len(picks) // 2
+            unpicked += voters < len(picks)
+        funding = tally.equal_shares(
+            [v.picks for v in election.voters],
+            [tally.Item(p.id, p.cost, p.category) for p in election.projects],
+            election.budget,
+            field_envelopes=envelopes,
+            increment=Fraction(max(election.budget, 1), 100 * max(len(ballots), 1)),
+        )
+        carried += any(funding.field_spent[n] < envelopes[n] for n in envelopes)
+    assert few > 12 and unpicked > 80 and carried > 30
+
+
+# A real election's categories as fields: envelopes for some, the others in the rest.
+REAL_ENVELOPES = {
+    "France_Toulouse_2022_6_-_Saint-Cyprien": {"Cadre de vie": 100_000, "Nature en ville": 200_000},
+    "Poland_Warszawa_2026_Srodmiescie_Poludniowe": {
+        "nature and greenery": 450_000,
+        "public transit and roads": 20_000,
+        "education and science": 60_000,
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_ENVELOPES))
+@pytest.mark.parametrize("completion", [False, True])
+def test_equal_shares_by_field_matches_pabutools_on_a_real_election(name, completion):
+    instance, profile = parse_pabulib(str(DATA / f"{name}.pb"))
+    field_of = {p.name: next(iter(sorted(p.categories)), None) for p in instance}
+    assert all(len(p.categories) <= 1 for p in instance)
+    envelopes = REAL_ENVELOPES[name]
+    assert set(envelopes) < set(field_of.values())  # some categories go to the rest
+    ballots = [set(ballot) for ballot in profile]
+    ours, theirs = _by_field_both_ways(
+        instance, ballots, field_of, envelopes, "cost", completion, frac(1)
+    )
+    assert ours == theirs
+    if completion:
+        assert all(theirs.values())  # every sub-election funds something

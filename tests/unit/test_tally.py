@@ -367,17 +367,26 @@ def test_count_rank_and_fund_together():
 # --- purity -----------------------------------------------------------------------
 
 
-def imported_modules(path: Path) -> set[str]:
+def imported_modules(path: Path, depth: int = 1) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(".".join(alias.name.split(".")[:depth]) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            names.add((node.module or "").split(".")[0])
+            names.add(".".join((node.module or "").split(".")[:depth]))
     return names
 
 
+PURE = {"voting.tally", "voting.equal_shares_fields"}
+
+
 def test_tally_uses_only_the_standard_library():
-    path = Path(tally.__file__)
-    assert imported_modules(path) <= set(sys.stdlib_module_names)
+    """The counting rules (tally and its equal-shares-by-field composition)
+    import nothing but the standard library and each other."""
+    for name in PURE:
+        path = Path(tally.__file__).with_name(name.split(".")[1] + ".py")
+        modules = imported_modules(path, depth=2)
+        ours = {module for module in modules if module.split(".")[0] == "voting"}
+        assert ours <= PURE
+        assert {module.split(".")[0] for module in modules - ours} <= set(sys.stdlib_module_names)
