@@ -1,6 +1,6 @@
 """Sign-in and sign-out pages."""
 
-from authlib.integrations.base_client import OAuthError
+from authlib.common.errors import AuthlibBaseError
 from flask import Blueprint
 from flask import current_app
 from flask import redirect
@@ -18,16 +18,11 @@ from auth import oidc
 from auth import services
 from core.errors import DomainError
 from core.extensions import limiter
+from core.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 
 NEXT_KEY = "signin_next"
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
 
 
 def _signin_limit() -> str:
@@ -46,8 +41,9 @@ def _unreachable(error: RequestException) -> DomainError:
 @bp.get("/login")
 @limiter.limit(_signin_limit)
 def login():
-    session[NEXT_KEY] = _safe_next(request.args.get("next"))
-    redirect_uri = url_for("auth.callback", _external=True)
+    session[NEXT_KEY] = safe_next(request.args.get("next"))
+    # From configuration, never from the Host header a client sends.
+    redirect_uri = current_app.config["PUBLIC_URL"] + url_for("auth.callback")
     try:
         return oidc.client().authorize_redirect(redirect_uri)
     except RequestException as error:
@@ -69,7 +65,9 @@ def callback():
         )
     except RequestException as error:
         raise _unreachable(error) from None
-    except (OAuthError, JoseError, ValueError) as error:
+    # AuthlibBaseError covers the provider's refusals and the client's own checks
+    # (a missing code is MissingCodeException, a mismatched state is MismatchingStateError).
+    except (AuthlibBaseError, JoseError, ValueError) as error:
         current_app.logger.info("sign-in refused: %s", error)
         raise DomainError(
             _("Sign-in could not be verified. Please start again."), code="signin_failed"
@@ -78,7 +76,7 @@ def callback():
     if not claims.get("sub"):
         raise DomainError(_("Sign-in could not be verified. Please start again."))
     user = services.record_sign_in(current_app.config["OIDC_ISSUER"], dict(claims))
-    target = session.get(NEXT_KEY)
+    target = safe_next(session.get(NEXT_KEY))
     # A fresh session at sign-in: nothing from before the login survives.
     session.clear()
     login_user(user)

@@ -75,6 +75,8 @@ def server_environment() -> dict:
         APP_ENV="production",
         DEV_IDP="0",
         OIDC_ISSUER="https://id.invalid",
+        OIDC_CLIENT_SECRET="bench-client-secret",
+        PUBLIC_URL="https://forum.invalid",
         SECRET_KEY=SECRET_KEY,
         VOTER_KEY_PEPPER=PEPPER,
         DATABASE_URL=DATABASE_URL,

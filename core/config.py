@@ -3,12 +3,19 @@
 With nothing set the app runs embedded: SQLite in the instance folder, in-process rate
 limits and the development identity provider. ``APP_ENV=production`` switches to the
 strict profile, which refuses to start without real secrets or with ``DEV_IDP=1``.
+Any other ``APP_ENV`` than the three known ones refuses to start: a misspelt
+production must never run the development profile.
 """
 
 import os
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET = "dev-secret-change-me"
 DEFAULT_PEPPER = "dev-pepper-change-me"
+DEFAULT_CLIENT_SECRET = "dev-client-secret"
+APP_ENVS = ("development", "testing", "production")
+# A key of 32 characters or more: a short one can be guessed offline from a cookie.
+SECRET_MIN_LENGTH = 32
 
 
 class ConfigError(RuntimeError):
@@ -40,14 +47,28 @@ def _engine_options(url: str) -> dict:
     return options
 
 
+def _app_env() -> str:
+    env = os.environ.get("APP_ENV", "development").strip().lower()
+    if env not in APP_ENVS:
+        raise ConfigError(_unknown_env(env))
+    return env
+
+
+def _unknown_env(env) -> str:
+    return f"refusing to start: APP_ENV={env!r} is not one of {', '.join(APP_ENVS)}"
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the config mapping for ``app.config`` from environment variables."""
-    env = os.environ.get("APP_ENV", "development").strip().lower()
+    env = _app_env()
     production = env == "production"
     port = os.environ.get("PORT", "5000")
     dev_idp = _flag("DEV_IDP", "0" if production else "1")
     redis_url = os.environ.get("REDIS_URL") or None
     default_issuer = f"http://127.0.0.1:{port}/dev-idp" if dev_idp else ""
+    # Where residents reach the app: redirect URIs are built from it, never from the
+    # Host header. Production must set it; elsewhere it follows PORT like the issuer.
+    default_public_url = "" if production else f"http://127.0.0.1:{port}"
     database_url = _database_url("sqlite:///" + os.path.join(instance_path, "forum.db"))
     config = {
         "APP_ENV": env,
@@ -71,7 +92,8 @@ def from_environment(instance_path: str) -> dict:
         "DEV_IDP": dev_idp,
         "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", default_issuer).rstrip("/"),
         "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "open-forum"),
-        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", "dev-client-secret"),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", DEFAULT_CLIENT_SECRET),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", default_public_url).strip().rstrip("/"),
         # Claim names carrying the residence district code and the birth year.
         "OIDC_DISTRICT_CLAIM": os.environ.get("OIDC_DISTRICT_CLAIM", "district"),
         "OIDC_BIRTH_YEAR_CLAIM": os.environ.get("OIDC_BIRTH_YEAR_CLAIM", "birth_year"),
@@ -85,24 +107,54 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Request bodies over 256 KiB get a 413 before they are read. The largest form,
+        # an agenda item (5,764 characters at most), stays under 70 KiB even in
+        # four-byte characters percent-encoded; nothing is uploaded as a file.
+        "MAX_CONTENT_LENGTH": 256 * 1024,
         # A signed-in session ends at sign-out or after this many hours, whichever is first.
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
     }
     return config
 
 
+def _secret_problem(config: dict, name: str, default: str) -> str | None:
+    value = (config.get(name) or "").strip()
+    if not value or value == default:
+        return f"{name} must be set"
+    if len(value) < SECRET_MIN_LENGTH:
+        return f"{name} must be at least {SECRET_MIN_LENGTH} characters"
+    return None
+
+
+def _public_url_problem(url: str | None) -> str | None:
+    """PUBLIC_URL is an https origin: scheme and host, no path, query or fragment."""
+    parts = urlsplit(url or "")
+    if parts.scheme != "https" or not parts.hostname:
+        return "PUBLIC_URL must be set to the https address residents use"
+    if parts.path or parts.query or parts.fragment:
+        return "PUBLIC_URL must be an origin only (e.g. https://forum.example)"
+    return None
+
+
 def check(config: dict) -> None:
-    """Refuse unsafe settings: production needs real secrets and no dev identity provider."""
-    if config.get("APP_ENV") != "production":
+    """Refuse unsafe settings. APP_ENV must be a known profile; production needs real
+    secrets (not empty, not a default, at least 32 characters), the client secret the
+    provider issued, an https PUBLIC_URL and no dev identity provider."""
+    if config.get("APP_ENV") not in APP_ENVS:
+        raise ConfigError(_unknown_env(config.get("APP_ENV")))
+    if config["APP_ENV"] != "production":
         return
-    problems = []
+    problems = [
+        _secret_problem(config, "SECRET_KEY", DEFAULT_SECRET),
+        _secret_problem(config, "VOTER_KEY_PEPPER", DEFAULT_PEPPER),
+        _public_url_problem(config.get("PUBLIC_URL")),
+    ]
     if config.get("DEV_IDP"):
         problems.append("DEV_IDP=1 is not allowed in production")
-    if config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET):
-        problems.append("SECRET_KEY must be set")
-    if config.get("VOTER_KEY_PEPPER") in (None, "", DEFAULT_PEPPER):
-        problems.append("VOTER_KEY_PEPPER must be set")
+    if (config.get("OIDC_CLIENT_SECRET") or "").strip() in ("", DEFAULT_CLIENT_SECRET):
+        problems.append("OIDC_CLIENT_SECRET must be set to the secret the provider issued")
     if not config.get("OIDC_ISSUER"):
         problems.append("OIDC_ISSUER must be set")
+    problems = [problem for problem in problems if problem]
     if problems:
         raise ConfigError("refusing to start: " + "; ".join(problems))

@@ -48,7 +48,7 @@ def _messages() -> dict[int, str]:
         403: _("You are not allowed to do that."),
         404: _("That page does not exist."),
         405: _("That method is not allowed here."),
-        413: _("The request is too large."),
+        413: _("The request is too large. Shorten the text and try again."),
         429: _("Too many requests. Please wait a moment and try again."),
     }
 

@@ -9,20 +9,14 @@ from sqlalchemy import text
 
 from core.extensions import db
 from core.i18n import LANG_COOKIE
+from core.redirects import safe_next
 
 bp = Blueprint("core", __name__)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after switching language."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("index")
-
-
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    response = redirect(_safe_next(request.args.get("next")))
+    response = redirect(safe_next(request.args.get("next")) or url_for("index"))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(
             LANG_COOKIE,

@@ -108,6 +108,7 @@ def make_app(backend: str, tmp_path, create_schema: bool = True, **overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         "DEV_IDP": True,
         "OIDC_ISSUER": f"http://127.0.0.1:{port}/dev-idp",
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "SERVER_PORT": port,
     }
     config.update(overrides)

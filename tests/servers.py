@@ -128,6 +128,7 @@ def start_gunicorn(
         VOTER_KEY_PEPPER=app.config["VOTER_KEY_PEPPER"],
         DEV_IDP="0",
         OIDC_ISSUER="http://127.0.0.1:1/unused",
+        PUBLIC_URL=f"http://127.0.0.1:{port}",
         **env,
     )
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", "8"]

@@ -128,6 +128,64 @@ def test_sign_in_succeeds_and_keeps_the_safe_next_target(live_server, app):
     assert users() == 1
 
 
+# --- where sign-in sends the browser --------------------------------------------------
+
+
+def signed_in_after(server, browser, query: str):
+    """Sign in from /login?QUERY; returns the app's answer to the callback."""
+    response = browser.get(f"{server.url}/login?{query}", allow_redirects=False)
+    assert response.status_code == 302
+    return browser.get(
+        sign_in_at_provider(browser, response.headers["Location"]), allow_redirects=False
+    )
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example",
+        "%09//evil.example",
+        "/%0a",
+        "/%0d%0a/evil.example",
+        "%2F%2Fevil.example",
+        "/%5Cevil.example",
+        "%5C%5Cevil.example",
+        "/%252F%252Fevil.example",
+        "https:evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_sign_in_never_returns_to_another_site(live_server, app, target):
+    """The same rule as the language switch (tests/functional/test_redirects.py)."""
+    browser = new_browser()
+    done = signed_in_after(live_server, browser, f"next={target}")
+    assert done.status_code == 302
+    assert done.headers["Location"] in ("/", f"{live_server.url}/")
+    assert signed_in_user_id(app, browser) is not None
+
+
+def test_sign_in_keeps_a_same_site_target_with_its_query(live_server, app):
+    browser = new_browser()
+    target = "/forums/1/items/2?tab=comments"
+    done = signed_in_after(live_server, browser, urlencode({"next": target}))
+    assert done.headers["Location"].removeprefix(live_server.url) == target
+
+
+def test_redirect_uri_comes_from_configuration_not_the_host_header(live_server, app):
+    browser = new_browser()
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    response = browser.get(f"{live_server.url}/login", headers=forged, allow_redirects=False)
+    assert response.status_code == 302
+    assert "evil.example" not in response.headers["Location"]
+    sent = query_of(response.headers["Location"])["redirect_uri"]
+    assert sent == f"{live_server.url}/auth/callback"
+
+    app.config["PUBLIC_URL"] = "https://forum.example"
+    response = browser.get(f"{live_server.url}/login", headers=forged, allow_redirects=False)
+    sent = query_of(response.headers["Location"])["redirect_uri"]
+    assert sent == "https://forum.example/auth/callback"
+
+
 # --- sessions -------------------------------------------------------------------------
 
 SIGN_OUT_FORM = 'action="/logout"'
@@ -221,6 +279,19 @@ def test_callback_without_a_started_sign_in_is_refused(live_server, app):
     response = browser.get(
         f"{live_server.url}/auth/callback?code=abc&state=never-issued",
         allow_redirects=False,
+    )
+    assert_refused(response)
+    assert signed_in_user_id(app, browser) is None
+    assert users() == 0
+
+
+@pytest.mark.parametrize("code", [None, ""], ids=["absent", "empty"])
+def test_callback_with_a_valid_state_and_no_code_is_refused(live_server, app, code):
+    browser = new_browser()
+    state = query_of(start_sign_in(live_server, browser))["state"]
+    query = {"state": state} if code is None else {"state": state, "code": code}
+    response = browser.get(
+        f"{live_server.url}/auth/callback?{urlencode(query)}", allow_redirects=False
     )
     assert_refused(response)
     assert signed_in_user_id(app, browser) is None

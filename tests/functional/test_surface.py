@@ -189,6 +189,8 @@ def test_production_sends_hsts_and_secure_cookies(backend, tmp_path):
         VOTER_KEY_PEPPER="p" * 32,
         SESSION_COOKIE_SECURE=True,
         OIDC_ISSUER="https://idp.example",
+        OIDC_CLIENT_SECRET="the-secret-the-provider-issued",
+        PUBLIC_URL="https://forum.example",
     )
     response = app.test_client().get("/")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")

@@ -10,9 +10,11 @@ def production(**overrides) -> dict:
     settings = {
         "APP_ENV": "production",
         "DEV_IDP": False,
-        "SECRET_KEY": "a-real-secret",
-        "VOTER_KEY_PEPPER": "a-real-pepper",
+        "SECRET_KEY": "a-real-secret-of-at-least-32-characters",
+        "VOTER_KEY_PEPPER": "a-real-pepper-of-at-least-32-characters",
         "OIDC_ISSUER": "https://idp.example",
+        "OIDC_CLIENT_SECRET": "the-secret-the-provider-issued",
+        "PUBLIC_URL": "https://forum.example",
     }
     settings.update(overrides)
     return settings
@@ -31,6 +33,25 @@ def test_a_complete_production_config_starts():
         ({"VOTER_KEY_PEPPER": None}, "VOTER_KEY_PEPPER"),
         ({"VOTER_KEY_PEPPER": config.DEFAULT_PEPPER}, "VOTER_KEY_PEPPER"),
         ({"OIDC_ISSUER": ""}, "OIDC_ISSUER"),
+        ({"SECRET_KEY": " "}, "SECRET_KEY"),
+        ({"SECRET_KEY": " " * 40}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short-but-not-empty"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "x" * 31}, "SECRET_KEY"),
+        ({"SECRET_KEY": " " * 10 + "x" * 31 + " " * 10}, "SECRET_KEY"),
+        ({"VOTER_KEY_PEPPER": ""}, "VOTER_KEY_PEPPER"),
+        ({"VOTER_KEY_PEPPER": "\t\n"}, "VOTER_KEY_PEPPER"),
+        ({"VOTER_KEY_PEPPER": "pepper"}, "VOTER_KEY_PEPPER"),
+        ({"OIDC_CLIENT_SECRET": "dev-client-secret"}, "OIDC_CLIENT_SECRET"),
+        ({"OIDC_CLIENT_SECRET": ""}, "OIDC_CLIENT_SECRET"),
+        ({"OIDC_CLIENT_SECRET": "  "}, "OIDC_CLIENT_SECRET"),
+        ({"OIDC_CLIENT_SECRET": None}, "OIDC_CLIENT_SECRET"),
+        ({"PUBLIC_URL": ""}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": None}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "http://forum.example"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "forum.example"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://forum.example/forums"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://forum.example?x=1"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://"}, "PUBLIC_URL"),
     ],
 )
 def test_production_refuses_unsafe_settings(overrides, problem):
@@ -39,13 +60,22 @@ def test_production_refuses_unsafe_settings(overrides, problem):
 
 
 def test_embedded_defaults_need_no_configuration(monkeypatch, tmp_path):
-    for name in ("APP_ENV", "DATABASE_URL", "REDIS_URL", "DEV_IDP", "OIDC_ISSUER", "PORT"):
+    for name in (
+        "APP_ENV",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "DEV_IDP",
+        "OIDC_ISSUER",
+        "PORT",
+        "PUBLIC_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     settings = config.from_environment(str(tmp_path))
     assert settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
     assert settings["RATELIMIT_STORAGE_URI"] == "memory://"
     assert settings["DEV_IDP"] is True
     assert settings["OIDC_ISSUER"] == "http://127.0.0.1:5000/dev-idp"
+    assert settings["PUBLIC_URL"] == "http://127.0.0.1:5000"
     config.check(settings)
 
 
@@ -73,3 +103,64 @@ def test_a_server_database_keeps_a_pool_as_large_as_a_workers_threads(monkeypatc
     monkeypatch.delenv("DATABASE_URL")
     embedded = config.from_environment(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]
     assert embedded == {}
+
+
+@pytest.mark.parametrize("name", ["prod", "Prod ", "staging", "live", "dev", "test", "", " "])
+def test_an_unknown_app_env_refuses_to_start(monkeypatch, tmp_path, name):
+    """Only development, testing and production exist: a typo never means development."""
+    monkeypatch.setenv("APP_ENV", name)
+    with pytest.raises(ConfigError, match="APP_ENV"):
+        config.from_environment(str(tmp_path))
+
+
+@pytest.mark.parametrize("name", ["prod", "production ", "Production", "", None])
+def test_check_refuses_an_app_env_that_is_not_exactly_known(name):
+    with pytest.raises(ConfigError, match="APP_ENV"):
+        config.check({"APP_ENV": name})
+
+
+@pytest.mark.parametrize("name", ["development", "testing", " Development ", "TESTING"])
+def test_known_app_envs_start(monkeypatch, tmp_path, name):
+    monkeypatch.setenv("APP_ENV", name)
+    settings = config.from_environment(str(tmp_path))
+    assert settings["APP_ENV"] == name.strip().lower()
+    config.check(settings)
+
+
+def test_app_env_prod_does_not_start_the_app_with_the_development_provider(monkeypatch, tmp_path):
+    from core import create_app
+
+    monkeypatch.setenv("APP_ENV", "prod")
+    with pytest.raises(ConfigError, match="APP_ENV"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}"})
+
+
+def test_production_from_the_environment_starts_with_real_settings(monkeypatch, tmp_path):
+    for name, value in production().items():
+        if name != "DEV_IDP":
+            monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DEV_IDP", raising=False)
+    monkeypatch.setenv("APP_ENV", " Production ")
+    settings = config.from_environment(str(tmp_path))
+    assert settings["APP_ENV"] == "production"
+    assert settings["PUBLIC_URL"] == "https://forum.example"
+    config.check(settings)
+
+
+def test_production_refuses_the_default_client_secret_from_the_environment(monkeypatch, tmp_path):
+    for name, value in production().items():
+        if name not in ("DEV_IDP", "OIDC_CLIENT_SECRET"):
+            monkeypatch.setenv(name, value)
+    monkeypatch.delenv("OIDC_CLIENT_SECRET", raising=False)
+    monkeypatch.delenv("DEV_IDP", raising=False)
+    with pytest.raises(ConfigError, match="OIDC_CLIENT_SECRET"):
+        config.check(config.from_environment(str(tmp_path)))
+
+
+def test_the_public_url_outside_production_follows_the_port(monkeypatch, tmp_path):
+    monkeypatch.delenv("APP_ENV", raising=False)
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    monkeypatch.setenv("PORT", "8000")
+    assert config.from_environment(str(tmp_path))["PUBLIC_URL"] == "http://127.0.0.1:8000"
+    monkeypatch.setenv("PUBLIC_URL", "http://localhost:8000/")
+    assert config.from_environment(str(tmp_path))["PUBLIC_URL"] == "http://localhost:8000"
