@@ -2,13 +2,15 @@
 
 With nothing set the app runs embedded: SQLite in the instance folder, in-process rate
 limits and the development identity provider. ``APP_ENV=production`` switches to the
-strict profile, which refuses to start without real secrets or with ``DEV_IDP=1``.
+strict profile, which refuses to start without real secrets (``SECRET_KEY``,
+``VOTER_KEY_PEPPER``, ``AUDIT_KEY``) or with ``DEV_IDP=1``.
 """
 
 import os
 
 DEFAULT_SECRET = "dev-secret-change-me"
 DEFAULT_PEPPER = "dev-pepper-change-me"
+DEFAULT_AUDIT_KEY = "dev-audit-key-change-me"
 
 
 class ConfigError(RuntimeError):
@@ -53,6 +55,14 @@ def from_environment(instance_path: str) -> dict:
         "APP_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
         "VOTER_KEY_PEPPER": os.environ.get("VOTER_KEY_PEPPER", DEFAULT_PEPPER),
+        # Authenticates the audit log; the database never holds it. Retired keys that
+        # verification still accepts, comma-separated, after a rotation.
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY", DEFAULT_AUDIT_KEY),
+        "AUDIT_PREVIOUS_KEYS": [
+            key.strip()
+            for key in os.environ.get("AUDIT_PREVIOUS_KEYS", "").split(",")
+            if key.strip()
+        ],
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
@@ -102,6 +112,8 @@ def check(config: dict) -> None:
         problems.append("SECRET_KEY must be set")
     if config.get("VOTER_KEY_PEPPER") in (None, "", DEFAULT_PEPPER):
         problems.append("VOTER_KEY_PEPPER must be set")
+    if config.get("AUDIT_KEY") in (None, "", DEFAULT_AUDIT_KEY):
+        problems.append("AUDIT_KEY must be set")
     if not config.get("OIDC_ISSUER"):
         problems.append("OIDC_ISSUER must be set")
     if problems:

@@ -12,6 +12,7 @@ def production(**overrides) -> dict:
         "DEV_IDP": False,
         "SECRET_KEY": "a-real-secret",
         "VOTER_KEY_PEPPER": "a-real-pepper",
+        "AUDIT_KEY": "a-real-audit-key",
         "OIDC_ISSUER": "https://idp.example",
     }
     settings.update(overrides)
@@ -31,6 +32,9 @@ def test_a_complete_production_config_starts():
         ({"VOTER_KEY_PEPPER": None}, "VOTER_KEY_PEPPER"),
         ({"VOTER_KEY_PEPPER": config.DEFAULT_PEPPER}, "VOTER_KEY_PEPPER"),
         ({"OIDC_ISSUER": ""}, "OIDC_ISSUER"),
+        ({"AUDIT_KEY": None}, "AUDIT_KEY"),
+        ({"AUDIT_KEY": ""}, "AUDIT_KEY"),
+        ({"AUDIT_KEY": config.DEFAULT_AUDIT_KEY}, "AUDIT_KEY"),
     ],
 )
 def test_production_refuses_unsafe_settings(overrides, problem):
@@ -73,3 +77,16 @@ def test_a_server_database_keeps_a_pool_as_large_as_a_workers_threads(monkeypatc
     monkeypatch.delenv("DATABASE_URL")
     embedded = config.from_environment(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]
     assert embedded == {}
+
+
+def test_the_audit_key_and_retired_keys_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("AUDIT_KEY", raising=False)
+    monkeypatch.delenv("AUDIT_PREVIOUS_KEYS", raising=False)
+    settings = config.from_environment(str(tmp_path))
+    assert settings["AUDIT_KEY"] == config.DEFAULT_AUDIT_KEY
+    assert settings["AUDIT_PREVIOUS_KEYS"] == []
+    monkeypatch.setenv("AUDIT_KEY", "k-now")
+    monkeypatch.setenv("AUDIT_PREVIOUS_KEYS", "k-2024, k-2025,")
+    settings = config.from_environment(str(tmp_path))
+    assert settings["AUDIT_KEY"] == "k-now"
+    assert settings["AUDIT_PREVIOUS_KEYS"] == ["k-2024", "k-2025"]
