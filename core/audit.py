@@ -26,6 +26,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import UTC
 
 from flask import current_app
 from sqlalchemy import select
@@ -126,7 +127,7 @@ def record(
     key = current_app.config["AUDIT_KEY"]
     entry = AuditEntry(
         seq=head.seq,
-        at=clock.now().replace(microsecond=0),
+        at=clock.now().astimezone(UTC).replace(microsecond=0),
         actor=actor[:120],
         action=action,
         target=target[:120],
@@ -224,7 +225,7 @@ def verify(expected: Iterable[Anchor] = ()) -> Verification:
             text = f"entries after it were removed ({anchor.source} names entry {anchor.seq})"
             return Verification(False, count, count, text, "removed")
         if seen.get(anchor.seq) != anchor.mac:
-            text = f"it differs from the head kept in {anchor.source}"
+            text = f"it differs from {anchor.source}"
             return Verification(False, count, anchor.seq, text, "anchor")
     return Verification(True, count, head_seq=count, head_mac=prev)
 

@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask_migrate import upgrade
@@ -196,7 +197,7 @@ def test_removing_the_tail_and_rewinding_the_head_fails_against_a_kept_head(app)
     result = audit.verify([audit.Anchor(6, kept.split(":")[1], "the kept head")])
     assert result.entries == 3
     assert_broken(app, result, "removed", "--expect-head", kept)
-    assert "the kept head" in result.problem
+    assert "the kept head names entry 6" in result.problem
 
 
 def test_a_kept_head_whose_entry_was_rewritten_is_detected(app):
@@ -248,6 +249,24 @@ def test_every_published_snapshot_records_the_head_and_verify_checks_it(app):
     assert_broken(app, result, "removed")
 
 
+@pytest.mark.parametrize("stored", ["other-mac", "unreadable"])
+def test_a_snapshot_whose_head_is_not_in_the_chain_is_reported(app, stored):
+    entries(2)
+    forum = closed_forum()
+    team = factories.staff("team", "district_team", code=forum.district.code)
+    snapshot = results.publish(team, forum.id, "greedy")
+    if stored == "other-mac":
+        payload = json.loads(snapshot.payload)
+        payload["audit_head"]["mac"] = "e" * 64
+        snapshot.payload = audit.canonical(payload)
+    else:
+        snapshot.payload = "{not json"
+    db.session.commit()
+    result = audit.verify()
+    assert f"snapshot of forum {forum.id}" in result.problem
+    assert_broken(app, result, "anchor")
+
+
 def test_a_snapshot_of_an_empty_log_anchors_the_empty_chain(app):
     forum = closed_forum()
     team = factories.staff("team", "district_team", code=forum.district.code)
@@ -267,6 +286,13 @@ def test_a_rotated_key_is_named_and_retired_keys_still_verify(app):
     entries(2, start=2)
     assert audit.verify().ok and audit.verify().entries == 4
     assert chain()[-1].key_id == audit.key_id("the-next-audit-key")
+
+
+def test_entries_made_under_a_clock_in_another_zone_verify(app):
+    app.config["CLOCK"] = lambda: datetime(2026, 7, 1, 9, 30, tzinfo=ZoneInfo("Asia/Seoul"))
+    entries(2)
+    assert audit.verify().ok
+    assert chain()[0].at == datetime(2026, 7, 1, 0, 30, tzinfo=UTC)
 
 
 def test_an_entry_only_exists_if_its_change_commits(app):
