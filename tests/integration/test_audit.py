@@ -14,6 +14,7 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_migrate import downgrade
 from flask_migrate import upgrade
 from sqlalchemy import delete
 from sqlalchemy import inspect
@@ -23,6 +24,7 @@ from sqlalchemy import update
 
 from core import audit
 from core.extensions import db
+from core.models import UTCDateTime
 from tests import factories
 from tests.conftest import make_app
 from tests.web import sign_in
@@ -321,6 +323,9 @@ def test_the_operator_page_shows_the_head_and_names_the_problem(app):
 # --- entries written before MACs: signed once at the upgrade ---------------------------
 
 
+LEGACY_FIELDS = ("seq", "at", "actor", "action", "target", "before", "after", "reason")
+
+
 def legacy_rows(n: int) -> list[dict]:
     """Entries as the plain SHA-256 chain wrote them."""
     prev, rows = audit.GENESIS, []
@@ -376,6 +381,19 @@ def test_the_upgrade_signs_an_intact_legacy_chain_once_and_says_so(backend, tmp_
         entries(1)
         assert audit.verify().ok and audit.verify().entries == 5
         db.session.remove()
+        downgrade(revision="0006")
+        query = text("SELECT * FROM audit_entries ORDER BY seq").columns(at=UTCDateTime())
+        with db.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+            head = connection.execute(text("SELECT seq, last_hash FROM audit_head")).one()
+        prev = audit.GENESIS
+        for row in rows:
+            fields = {name: row[name] for name in LEGACY_FIELDS}
+            fields["at"] = row["at"].isoformat()
+            assert row["prev_hash"] == prev
+            prev = hashlib.sha256((prev + audit.canonical(fields)).encode()).hexdigest()
+            assert row["hash"] == prev
+        assert (head.seq, head.last_hash) == (5, prev)
 
 
 @pytest.mark.parametrize(("edit", "message"), [("actor", "broken at entry 2"), ("head", "newest")])
