@@ -1,20 +1,43 @@
 """Command-line interface of the core: the audit log."""
 
+import re
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from core import audit
 
-audit_cli = AppGroup("audit", help="The hash-chained audit log.")
+audit_cli = AppGroup("audit", help="The authenticated, chained audit log.")
+HEAD = re.compile(r"(\d{1,12}):([0-9a-f]{64})")
+
+
+def _heads(ctx, param, values) -> list[audit.Anchor]:
+    anchors = []
+    for value in values:
+        match = HEAD.fullmatch(value.strip().lower())
+        if match is None:
+            raise click.BadParameter(f"{value!r} is not SEQ:MAC (a number, a colon, 64 hex digits)")
+        anchors.append(audit.Anchor(int(match[1]), match[2], "the head given with --expect-head"))
+    return anchors
 
 
 @audit_cli.command("verify")
-def verify_command():
-    """Recompute the audit chain; exit 1 if any entry was changed, removed or reordered."""
-    result = audit.verify()
+@click.option(
+    "--expect-head",
+    "expected",
+    multiple=True,
+    metavar="SEQ:MAC",
+    callback=_heads,
+    help="A head printed by an earlier verify; fail unless it is still in the chain.",
+)
+def verify_command(expected):
+    """Check every entry's MAC and every kept head; exit 1 if any entry was changed, removed
+    or reordered. Published snapshots' heads are checked too. Prints the head to keep."""
+    result = audit.verify(expected)
     if result.ok:
         click.echo(f"Audit log intact: {result.entries} entries.")
+        click.echo(f"Head: {result.head}")
         return
     click.echo(f"Audit log BROKEN at entry {result.broken_at}: {result.problem}.", err=True)
     raise SystemExit(1)

@@ -2,9 +2,10 @@
 
 With nothing set the app runs embedded: SQLite in the instance folder, in-process rate
 limits and the development identity provider. ``APP_ENV=production`` switches to the
-strict profile, which refuses to start without real secrets or with ``DEV_IDP=1``.
-Any other ``APP_ENV`` than the three known ones refuses to start: a misspelt
-production must never run the development profile.
+strict profile, which refuses to start without real secrets (``SECRET_KEY``,
+``VOTER_KEY_PEPPER``, ``AUDIT_KEY``) or with ``DEV_IDP=1``. Any other ``APP_ENV``
+than the three known ones refuses to start: a misspelt production must never run the
+development profile.
 """
 
 import os
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 DEFAULT_SECRET = "dev-secret-change-me"
 DEFAULT_PEPPER = "dev-pepper-change-me"
+DEFAULT_AUDIT_KEY = "dev-audit-key-change-me"
 DEFAULT_CLIENT_SECRET = "dev-client-secret"
 APP_ENVS = ("development", "testing", "production")
 # A key of 32 characters or more: a short one can be guessed offline from a cookie.
@@ -74,6 +76,14 @@ def from_environment(instance_path: str) -> dict:
         "APP_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
         "VOTER_KEY_PEPPER": os.environ.get("VOTER_KEY_PEPPER", DEFAULT_PEPPER),
+        # Authenticates the audit log; the database never holds it. Retired keys that
+        # verification still accepts, comma-separated, after a rotation.
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY", DEFAULT_AUDIT_KEY),
+        "AUDIT_PREVIOUS_KEYS": [
+            key.strip()
+            for key in os.environ.get("AUDIT_PREVIOUS_KEYS", "").split(",")
+            if key.strip()
+        ],
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
@@ -147,6 +157,7 @@ def check(config: dict) -> None:
     problems = [
         _secret_problem(config, "SECRET_KEY", DEFAULT_SECRET),
         _secret_problem(config, "VOTER_KEY_PEPPER", DEFAULT_PEPPER),
+        _secret_problem(config, "AUDIT_KEY", DEFAULT_AUDIT_KEY),
         _public_url_problem(config.get("PUBLIC_URL")),
     ]
     if config.get("DEV_IDP"):

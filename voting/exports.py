@@ -400,6 +400,19 @@ def _pabutools_check(payload: dict) -> str:
     )
 
 
+def _audit_check(payload: dict) -> str:
+    """Step 4 of "How to verify", for snapshots that record the audit log's head."""
+    head = payload.get("audit_head")
+    if not head:
+        return ""
+    return (
+        "\n4. `audit_head` in `snapshot.json` is the audit log's head at publication. On the\n"
+        "   server, `flask --app wsgi audit verify --expect-head "
+        f"{head['seq']}:{head['mac']}`\n"
+        "   checks that the log still holds that entry, unchanged, and all before it."
+    )
+
+
 def readme(record: Published) -> str:
     """``README.md`` of the ZIP: what each file is, the rule, the hash, how to verify,
     and the licence."""
@@ -440,7 +453,7 @@ def readme(record: Published) -> str:
 2. On the server, `flask --app wsgi forum verify-snapshot {forum.id}` recomputes the
    result from the stored ballots and compares it with this hash.
 3. With pabutools, `parse_pabulib("ballots.pb")` reads the ballots and the projects
-   marked `selected` 1 are the funded items. {_pabutools_check(payload)}
+   marked `selected` 1 are the funded items. {_pabutools_check(payload)}{_audit_check(payload)}
 
 ## 안내
 

@@ -33,6 +33,14 @@ FLAG_STATUSES = {
     "confirmed": _l("Confirmed: ballots excluded"),
     "cleared": _l("Cleared: organic"),
 }
+AUDIT_PROBLEMS = {
+    "missing": _l("an entry before it is missing"),
+    "order": _l("it does not follow the previous entry"),
+    "other_key": _l("it is signed with another key"),
+    "changed": _l("its content was changed"),
+    "removed": _l("entries after it were removed"),
+    "anchor": _l("it differs from a head kept outside the log"),
+}
 CHANNELS = {"online": _l("Online"), "assisted": _l("Support point"), "import": _l("Imported")}
 
 
@@ -48,4 +56,5 @@ def init_app(app: Flask) -> None:
         channel_label=_label(CHANNELS),
         tier_label=_label(TIERS),
         flag_status_label=_label(FLAG_STATUSES),
+        audit_problem_label=_label(AUDIT_PROBLEMS),
     )

@@ -259,11 +259,15 @@ def age_bands(forum: Forum) -> dict[str, int]:
 # --- snapshots ----------------------------------------------------------------------
 
 
-def snapshot_payload(result: Result) -> dict:
-    """Everything the published record states, in canonical, reproducible form."""
+def snapshot_payload(result: Result, audit_head: dict | None = None) -> dict:
+    """Everything the published record states, in canonical, reproducible form.
+
+    A published snapshot also anchors the audit log: ``audit_head`` is the chain's head
+    (``{"seq", "mac"}``) at publication, so the log cannot lose entries up to it unseen.
+    """
     forum = result.forum
     funding = result.funding
-    return {
+    payload = {
         "forum": {
             "id": forum.id,
             "title": forum.title,
@@ -302,6 +306,9 @@ def snapshot_payload(result: Result) -> dict:
         "channels": channel_counts(forum.id),
         "age_bands": age_bands(forum),
     }
+    if audit_head is not None:
+        payload["audit_head"] = audit_head
+    return payload
 
 
 def digest(payload: dict) -> str:
@@ -346,7 +353,7 @@ def publish(staff: User, forum_id: int, rule: str) -> ResultSnapshot:
     forum = forums.managed_forum(staff, forum_id)
     forums.transition_check(forum, "published")
     result = compute_result(forum, rule)
-    payload = snapshot_payload(result)
+    payload = snapshot_payload(result, audit.head())
     snapshot = ResultSnapshot(
         forum_id=forum.id,
         rule=rule,
@@ -381,9 +388,26 @@ def verify_snapshot(forum_id: int) -> SnapshotCheck:
     if snapshot is None:
         raise DomainError(_("This forum has no published result."), status=404, code="no_snapshot")
     forum = _forum_with_items(forum_id)
-    recomputed = digest(snapshot_payload(compute_result(forum, snapshot.rule)))
+    audit_head = json.loads(snapshot.payload).get("audit_head")
+    recomputed = digest(snapshot_payload(compute_result(forum, snapshot.rule), audit_head))
     stored_ok = hashlib.sha256(snapshot.payload.encode()).hexdigest() == snapshot.sha256
     return SnapshotCheck(stored_ok and recomputed == snapshot.sha256, snapshot.sha256, recomputed)
+
+
+def audit_anchors() -> list[audit.Anchor]:
+    """The audit heads recorded in published snapshots, for ``audit.verify`` to check."""
+    anchors = []
+    query = select(ResultSnapshot.forum_id, ResultSnapshot.payload)
+    for forum_id, payload in db.session.execute(query.order_by(ResultSnapshot.forum_id)):
+        source = f"the head in the snapshot of forum {forum_id}"
+        try:
+            kept = json.loads(payload).get("audit_head")
+            if kept is not None:
+                anchors.append(audit.Anchor(int(kept["seq"]), str(kept["mac"]), source))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            # A snapshot that no longer parses names no entry of the chain.
+            anchors.append(audit.Anchor(0, "unreadable", source))
+    return anchors
 
 
 @dataclass

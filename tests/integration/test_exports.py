@@ -296,6 +296,8 @@ def test_zip_bundles_the_files_with_a_readme_naming_hash_rule_and_licence(app):
     readme = archive.read("README.md").decode("utf-8")
     assert record.snapshot.sha256 in readme
     assert f"flask --app wsgi forum verify-snapshot {forum_id}" in readme
+    head = record.payload["audit_head"]
+    assert f"audit verify --expect-head {head['seq']}:{head['mac']}" in readme
     assert "Licence: Korea Open Government License Type 1" in readme and "CC BY 4.0" in readme
     assert "공공누리" in readme and "`greedy`" in readme
     assert "greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)" in readme

@@ -12,6 +12,7 @@ def production(**overrides) -> dict:
         "DEV_IDP": False,
         "SECRET_KEY": "a-real-secret-of-at-least-32-characters",
         "VOTER_KEY_PEPPER": "a-real-pepper-of-at-least-32-characters",
+        "AUDIT_KEY": "a-real-audit-key-of-at-least-32-characters",
         "OIDC_ISSUER": "https://idp.example",
         "OIDC_CLIENT_SECRET": "the-secret-the-provider-issued",
         "PUBLIC_URL": "https://forum.example",
@@ -52,6 +53,10 @@ def test_a_complete_production_config_starts():
         ({"PUBLIC_URL": "https://forum.example/forums"}, "PUBLIC_URL"),
         ({"PUBLIC_URL": "https://forum.example?x=1"}, "PUBLIC_URL"),
         ({"PUBLIC_URL": "https://"}, "PUBLIC_URL"),
+        ({"AUDIT_KEY": None}, "AUDIT_KEY"),
+        ({"AUDIT_KEY": ""}, "AUDIT_KEY"),
+        ({"AUDIT_KEY": config.DEFAULT_AUDIT_KEY}, "AUDIT_KEY"),
+        ({"AUDIT_KEY": "short-audit-key"}, "AUDIT_KEY"),
     ],
 )
 def test_production_refuses_unsafe_settings(overrides, problem):
@@ -164,3 +169,16 @@ def test_the_public_url_outside_production_follows_the_port(monkeypatch, tmp_pat
     assert config.from_environment(str(tmp_path))["PUBLIC_URL"] == "http://127.0.0.1:8000"
     monkeypatch.setenv("PUBLIC_URL", "http://localhost:8000/")
     assert config.from_environment(str(tmp_path))["PUBLIC_URL"] == "http://localhost:8000"
+
+
+def test_the_audit_key_and_retired_keys_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("AUDIT_KEY", raising=False)
+    monkeypatch.delenv("AUDIT_PREVIOUS_KEYS", raising=False)
+    settings = config.from_environment(str(tmp_path))
+    assert settings["AUDIT_KEY"] == config.DEFAULT_AUDIT_KEY
+    assert settings["AUDIT_PREVIOUS_KEYS"] == []
+    monkeypatch.setenv("AUDIT_KEY", "k-now")
+    monkeypatch.setenv("AUDIT_PREVIOUS_KEYS", "k-2024, k-2025,")
+    settings = config.from_environment(str(tmp_path))
+    assert settings["AUDIT_KEY"] == "k-now"
+    assert settings["AUDIT_PREVIOUS_KEYS"] == ["k-2024", "k-2025"]
