@@ -14,11 +14,11 @@ from core.errors import DomainError
 from core.forms import choices
 from deliberation import services
 from deliberation.forms import FieldForm
+from deliberation.forms import forum_form_data
 from deliberation.forms import ForumForm
 from deliberation.forms import ItemForm
 from deliberation.forms import phase_label
 from deliberation.forms import PhaseForm
-from deliberation.forms import to_seoul
 from deliberation.forms import to_utc
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -83,13 +83,7 @@ def new_forum():
 
 
 def _forum_page(forum, forum_form=None, error=None, status=200):
-    forum_form = forum_form or ForumForm(
-        obj=forum,
-        district=forum.district.code,
-        voting_starts_at=to_seoul(forum.voting_starts_at),
-        voting_ends_at=to_seoul(forum.voting_ends_at),
-        formdata=None,
-    )
+    forum_form = forum_form or ForumForm(formdata=None, data=forum_form_data(forum))
     forum_form.district.choices = choices([(forum.district.code, forum.district.name_ko)])
     item_form = ItemForm(formdata=None)
     item_form.field_id.choices = choices([("", "-")] + [(f.id, f.name) for f in forum.fields])
