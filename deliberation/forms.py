@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import BooleanField
 from wtforms import DateTimeLocalField
 from wtforms import IntegerField
 from wtforms import SelectField
@@ -52,6 +53,7 @@ def forum_form_data(forum) -> dict:
         "max_picks": forum.max_picks,
         "cost_cap": forum.cost_cap,
         "envelope": forum.envelope,
+        "publication_needs_approval": forum.publication_needs_approval,
     }
 
 
@@ -78,6 +80,9 @@ class ForumForm(FlaskForm):
     envelope = IntegerField(
         _l("Budget envelope (KRW)"),
         validators=[DataRequired(message=WHOLE_KRW), NumberRange(min=1, message=WHOLE_KRW)],
+    )
+    publication_needs_approval = BooleanField(
+        _l("Publication needs a second team member's approval"), default=True
     )
 
 
