@@ -27,7 +27,9 @@ team_only = role_required("district_team")
 @bp.get("/results")
 @team_only
 def preview(forum_id: int):
-    rule = request.args.get("rule", "greedy")
+    proposal = publication.pending(forum_id)
+    # While a publication is proposed, the page opens on the proposed rule's result.
+    rule = request.args.get("rule") or (proposal.rule if proposal else "greedy")
     if rule not in results.RULE_NAMES:
         rule = "greedy"
     error = None
@@ -45,7 +47,7 @@ def preview(forum_id: int):
         forum=view.forum,
         rule=rule,
         error=error,
-        proposal=publication.pending(forum_id),
+        proposal=proposal,
         form=FlaskForm(),
     )
 

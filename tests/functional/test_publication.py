@@ -146,6 +146,9 @@ def test_one_member_proposes_and_another_approves_exactly_that_rule(client, team
     assert proposal_of(forum.id).rule == "equal_shares"
 
     as_(client, team["a2"])
+    results_page = text(client.get(f"{base}/results"))
+    assert 'rule=equal_shares" aria-current="page"' in results_page
+    assert 'id="review-proposal"' in results_page
     review = client.get(f"{base}/publish/approve")
     assert review.status_code == 200 and "균등 배분 방식" in text(review)
     response = post(client, f"{base}/publish/approve", f"{base}/results", rule="equal_shares")
