@@ -275,3 +275,15 @@ def test_the_setting_is_saved_from_the_settings_form(client, team):
     assert client.post(url, data=data).status_code == 302
     db.session.expire_all()
     assert db.session.get(Forum, forum.id).publication_needs_approval is True
+
+
+def test_closing_says_it_is_final_and_then_the_phase_form_is_gone(client, team, app):
+    forum = factories.forum(phase="voting", closes=NOW + timedelta(hours=1))
+    app.config["CLOCK"] = lambda: NOW + timedelta(hours=2)
+    as_(client, team["a1"])
+    base = f"/manage/forums/{forum.id}"
+    page = client.get(f"{base}/phase?phase=closed")
+    assert page.status_code == 200 and "마감한 공론장은 다시 열 수 없습니다." in text(page)
+    assert post(client, f"{base}/phase", base, phase="closed").status_code == 302
+    html = text(client.get(base))
+    assert 'id="phase-form"' not in html and 'id="results-link"' in html
