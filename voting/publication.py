@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from auth.models import User
 from core import audit
@@ -61,9 +62,12 @@ def _approval_refusal(error: ApprovalError) -> DomainError:
     )
 
 
-def pending(forum_id: int) -> PublicationProposal | None:
-    """The forum's proposal awaiting approval, if any."""
+def pending(forum_id: int, lock: bool = False) -> PublicationProposal | None:
+    """The forum's proposal awaiting approval, if any; ``lock`` holds its row (PostgreSQL)
+    until the commit, so two members acting at once cannot both use it."""
     query = select(PublicationProposal).filter_by(forum_id=forum_id)
+    if lock:
+        query = query.with_for_update()
     return db.session.execute(query).scalar_one_or_none()
 
 
@@ -120,6 +124,14 @@ def publish_directly(staff: User, forum_id: int, rule: str) -> ResultSnapshot:
     return results.publish_forum(forum, rule, staff.actor)
 
 
+def _already_proposed() -> DomainError:
+    return DomainError(
+        _("A publication is already proposed. Withdraw it before proposing another."),
+        status=409,
+        code="pending",
+    )
+
+
 def propose(staff: User, forum_id: int, rule: str) -> PublicationProposal:
     """A team member proposes publishing under a rule; nothing is published yet."""
     _check_rule(rule)
@@ -132,23 +144,23 @@ def propose(staff: User, forum_id: int, rule: str) -> PublicationProposal:
             code="no_approval",
         )
     if pending(forum_id) is not None:
-        raise DomainError(
-            _("A publication is already proposed. Withdraw it before proposing another."),
-            status=409,
-            code="pending",
-        )
+        raise _already_proposed()
     results.compute_result(forum, rule)  # refuses a rule that does not fit this forum
     proposal = PublicationProposal(
         forum_id=forum.id, rule=rule, proposed_by=staff.actor, proposed_at=clock.now()
     )
     db.session.add(proposal)
     audit.record(staff.actor, "publication.propose", f"forum:{forum.id}", after={"rule": rule})
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another member proposed at the same moment
+        db.session.rollback()
+        raise _already_proposed() from None
     return proposal
 
 
-def _pending_or_refuse(forum_id: int) -> PublicationProposal:
-    proposal = pending(forum_id)
+def _pending_or_refuse(forum_id: int, lock: bool = False) -> PublicationProposal:
+    proposal = pending(forum_id, lock)
     if proposal is None:
         raise DomainError(
             _("No publication is proposed for this forum."), status=409, code="no_proposal"
@@ -159,7 +171,7 @@ def _pending_or_refuse(forum_id: int) -> PublicationProposal:
 def withdraw(staff: User, forum_id: int) -> None:
     """A team member withdraws the pending proposal (the proposer, or another who declines)."""
     forum = forums.managed_forum(staff, forum_id)
-    proposal = _pending_or_refuse(forum.id)
+    proposal = _pending_or_refuse(forum.id, lock=True)
     before = {"rule": proposal.rule, "proposed_by": proposal.proposed_by}
     db.session.delete(proposal)
     audit.record(staff.actor, "publication.withdraw", f"forum:{forum.id}", before=before)
@@ -169,7 +181,7 @@ def withdraw(staff: User, forum_id: int) -> None:
 def approve(staff: User, forum_id: int, seen_rule: str) -> ResultSnapshot:
     """Another team member approves the proposal, which publishes its rule's snapshot."""
     forum = forums.managed_forum(staff, forum_id)
-    proposal = _pending_or_refuse(forum.id)
+    proposal = _pending_or_refuse(forum.id, lock=True)
     try:
         check_approval(proposal.proposed_by, staff.actor, proposal.rule, seen_rule)
     except ApprovalError as error:
