@@ -101,6 +101,7 @@ def _forum_page(forum, forum_form=None, error=None, status=200):
             phase_form=PhaseForm(formdata=None, phase=next_phase(forum.phase)),
             frozen=forum.phase in ("voting", "closed", "published"),
             state=services.state_of(forum),
+            proposed=services.publication_proposed(forum),
             now=clock.now(),
             error=error,
         ),

@@ -148,6 +148,12 @@ def has_ballots(forum: Forum) -> bool:
     return bool(check and check(forum.id))
 
 
+def publication_proposed(forum: Forum) -> bool:
+    """Whether a team member's publication proposal awaits approval (voting feature's answer)."""
+    check = current_app.extensions.get("forum_publication_proposed")
+    return bool(check and forum.phase == "closed" and check(forum.id))
+
+
 def team_forums(user: User) -> list[Forum]:
     """Forums, drafts included, of the districts this user's team works for."""
     codes = user.team_districts()

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from voting import labels
     from voting import models  # noqa: F401  (tables for migrations)
     from voting import operator
+    from voting import publication
     from voting import services
     from voting import staff
     from voting import views
@@ -22,3 +23,4 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
     labels.init_app(app)
     app.extensions["forum_has_ballots"] = services.forum_has_ballots
+    app.extensions["forum_publication_proposed"] = publication.is_proposed

@@ -159,6 +159,11 @@ def propose(staff: User, forum_id: int, rule: str) -> PublicationProposal:
     return proposal
 
 
+def is_proposed(forum_id: int) -> bool:
+    """Whether a publication awaits approval (for the forum's management page)."""
+    return pending(forum_id) is not None
+
+
 def _pending_or_refuse(forum_id: int, lock: bool = False) -> PublicationProposal:
     proposal = pending(forum_id, lock)
     if proposal is None:

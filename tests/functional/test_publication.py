@@ -146,6 +146,7 @@ def test_one_member_proposes_and_another_approves_exactly_that_rule(client, team
     assert proposal_of(forum.id).rule == "equal_shares"
 
     as_(client, team["a2"])
+    assert 'id="publication-proposed"' in text(client.get(base))
     results_page = text(client.get(f"{base}/results"))
     assert 'rule=equal_shares" aria-current="page"' in results_page
     assert 'id="review-proposal"' in results_page
