@@ -3,8 +3,10 @@
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import BooleanField
 from wtforms import DateTimeLocalField
 from wtforms import IntegerField
 from wtforms import SelectField
@@ -17,17 +19,42 @@ from wtforms.validators import Optional
 
 from core.forms import choices
 
-SEOUL = ZoneInfo("Asia/Seoul")
 WHOLE_KRW = _l("Enter a whole amount in won, without commas or decimals.")
 
 
+def _display_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", "Asia/Seoul"))
+
+
 def to_utc(local):
-    """A naive datetime typed in Seoul time, as aware UTC."""
-    return local.replace(tzinfo=SEOUL).astimezone(UTC)
+    """A naive datetime typed in the display time zone (Seoul), as aware UTC."""
+    return local.replace(tzinfo=_display_zone()).astimezone(UTC)
 
 
 def to_seoul(moment):
-    return moment.astimezone(SEOUL).replace(tzinfo=None)
+    """A stored (aware UTC) moment as the naive wall-clock time a team types and reads."""
+    return moment.astimezone(_display_zone()).replace(tzinfo=None)
+
+
+def forum_form_data(forum) -> dict:
+    """The settings form's values for a stored forum, its window in Seoul time.
+
+    Given as data, never as ``obj=forum``: WTForms takes an object's attribute before
+    any keyword, and the stored UTC times would then be shown, and saved back, as if
+    they were Seoul times (the window would move 9 hours on every save).
+    """
+    return {
+        "district": forum.district.code,
+        "title": forum.title,
+        "description": forum.description,
+        "voting_starts_at": to_seoul(forum.voting_starts_at),
+        "voting_ends_at": to_seoul(forum.voting_ends_at),
+        "min_picks": forum.min_picks,
+        "max_picks": forum.max_picks,
+        "cost_cap": forum.cost_cap,
+        "envelope": forum.envelope,
+        "publication_needs_approval": forum.publication_needs_approval,
+    }
 
 
 class ForumForm(FlaskForm):
@@ -53,6 +80,9 @@ class ForumForm(FlaskForm):
     envelope = IntegerField(
         _l("Budget envelope (KRW)"),
         validators=[DataRequired(message=WHOLE_KRW), NumberRange(min=1, message=WHOLE_KRW)],
+    )
+    publication_needs_approval = BooleanField(
+        _l("Publication needs a second team member's approval"), default=True
     )
 
 

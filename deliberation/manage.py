@@ -4,6 +4,7 @@ from flask import Blueprint
 from flask import flash
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,12 +15,14 @@ from core.errors import DomainError
 from core.forms import choices
 from deliberation import services
 from deliberation.forms import FieldForm
+from deliberation.forms import forum_form_data
 from deliberation.forms import ForumForm
 from deliberation.forms import ItemForm
 from deliberation.forms import phase_label
 from deliberation.forms import PhaseForm
-from deliberation.forms import to_seoul
 from deliberation.forms import to_utc
+from deliberation.phases import change_effects
+from deliberation.rules import next_phase
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 team_only = role_required("district_team")
@@ -35,6 +38,7 @@ def _forum_input(form: ForumForm) -> services.ForumInput:
         max_picks=form.max_picks.data,
         cost_cap=form.cost_cap.data,
         envelope=form.envelope.data,
+        publication_needs_approval=form.publication_needs_approval.data,
     )
 
 
@@ -83,13 +87,7 @@ def new_forum():
 
 
 def _forum_page(forum, forum_form=None, error=None, status=200):
-    forum_form = forum_form or ForumForm(
-        obj=forum,
-        district=forum.district.code,
-        voting_starts_at=to_seoul(forum.voting_starts_at),
-        voting_ends_at=to_seoul(forum.voting_ends_at),
-        formdata=None,
-    )
+    forum_form = forum_form or ForumForm(formdata=None, data=forum_form_data(forum))
     forum_form.district.choices = choices([(forum.district.code, forum.district.name_ko)])
     item_form = ItemForm(formdata=None)
     item_form.field_id.choices = choices([("", "-")] + [(f.id, f.name) for f in forum.fields])
@@ -100,9 +98,10 @@ def _forum_page(forum, forum_form=None, error=None, status=200):
             forum_form=forum_form,
             field_form=FieldForm(formdata=None, prefix="field"),
             item_form=item_form,
-            phase_form=PhaseForm(formdata=None),
+            phase_form=PhaseForm(formdata=None, phase=next_phase(forum.phase)),
             frozen=forum.phase in ("voting", "closed", "published"),
             state=services.state_of(forum),
+            proposed=services.publication_proposed(forum),
             now=clock.now(),
             error=error,
         ),
@@ -185,6 +184,36 @@ def item(forum_id: int, item_id: int | None = None):
             "deliberation/manage_item.html", forum=forum, item=current, form=form, error=error
         ),
         status,
+    )
+
+
+@bp.get("/forums/<int:forum_id>/phase")
+@team_only
+def confirm_phase(forum_id: int):
+    """The confirmation page: what the change freezes and what cannot be undone.
+
+    Without a phase named, it is the forum's usual next phase.
+    """
+    form = PhaseForm(request.args, meta={"csrf": False})
+    if not form.phase.raw_data:
+        current = services.managed_forum(current_user, forum_id).phase
+        form = PhaseForm(formdata=None, meta={"csrf": False}, phase=next_phase(current))
+    if not form.validate():
+        return _forum_page(
+            services.managed_forum(current_user, forum_id), error=_("Choose a phase."), status=400
+        )
+    try:
+        forum = services.phase_change(current_user, forum_id, form.phase.data)
+    except DomainError as error:
+        return _forum_page(
+            services.managed_forum(current_user, forum_id), error=error.message, status=error.status
+        )
+    return render_template(
+        "deliberation/manage_confirm_phase.html",
+        forum=forum,
+        target=form.phase.data,
+        effects=change_effects(forum.phase, form.phase.data),
+        phase_form=PhaseForm(formdata=None, phase=form.phase.data),
     )
 
 

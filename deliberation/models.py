@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy import ForeignKey
 from sqlalchemy import String
 from sqlalchemy import Text
+from sqlalchemy import true
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -61,6 +62,9 @@ class Forum(db.Model):
     # Raised whenever the forum, its fields or its items change (see _revise_forums): a
     # process may keep its own copy of the ballot's definition while this number holds.
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Publication needs a second team member's approval of one member's proposal, as a
+    # council approves; off, one member publishes after a confirmation page.
+    publication_needs_approval: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     district: Mapped[District] = relationship(back_populates="forums")
     fields: Mapped[list["Field"]] = relationship(

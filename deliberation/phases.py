@@ -36,3 +36,26 @@ def voting_state(phase: str, window: Window, now: datetime) -> str:
 def results_visible(phase: str, window: Window, now: datetime) -> bool:
     """Results are public once voting has closed: never while a ballot can still be cast."""
     return voting_state(phase, window, now) == CLOSED and phase != "draft"
+
+
+def change_effects(current: str, target: str) -> tuple[str, ...]:
+    """What moving a forum from ``current`` to ``target`` does, for the confirmation page.
+
+    - into deliberation from a draft, residents see the forum (``public``);
+    - back to a draft, they no longer do (``hidden``);
+    - into voting, items and rules freeze (``freeze``), residents vote within the
+      window (``window``), and once a ballot exists the forum never goes back (``no_way_back``);
+    - closing ends voting for good (``ends_voting``, ``final``); the result is then
+      previewed and published (``publish_next``);
+    - from voting back to deliberation (possible only without ballots), items and rules
+      can be edited again (``unfreeze``).
+    """
+    if target == "voting":
+        return ("freeze", "window", "no_way_back")
+    if target == "closed":
+        return ("ends_voting", "final", "publish_next")
+    if target == "draft":
+        return ("hidden",)
+    if target == "deliberation":
+        return ("unfreeze",) if current == "voting" else ("public",)
+    return ()

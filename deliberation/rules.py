@@ -73,6 +73,12 @@ def check_editable(phase: str) -> None:
         raise RuleError("frozen", {"phase": phase})
 
 
+def next_phase(current: str) -> str:
+    """The phase a forum usually moves to next (itself once published)."""
+    position = PHASES.index(current)
+    return PHASES[min(position + 1, len(PHASES) - 1)]
+
+
 def check_transition(
     current: str,
     target: str,

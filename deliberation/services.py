@@ -148,6 +148,12 @@ def has_ballots(forum: Forum) -> bool:
     return bool(check and check(forum.id))
 
 
+def publication_proposed(forum: Forum) -> bool:
+    """Whether a team member's publication proposal awaits approval (voting feature's answer)."""
+    check = current_app.extensions.get("forum_publication_proposed")
+    return bool(check and forum.phase == "closed" and check(forum.id))
+
+
 def team_forums(user: User) -> list[Forum]:
     """Forums, drafts included, of the districts this user's team works for."""
     codes = user.team_districts()
@@ -185,6 +191,7 @@ class ForumInput:
     max_picks: int
     cost_cap: int | None
     envelope: int
+    publication_needs_approval: bool = True
 
 
 def _current(forum: Forum) -> ForumInput:
@@ -198,6 +205,7 @@ def _current(forum: Forum) -> ForumInput:
         forum.max_picks,
         forum.cost_cap,
         forum.envelope,
+        forum.publication_needs_approval,
     )
 
 
@@ -212,6 +220,7 @@ def _snapshot(forum: Forum) -> dict:
         "max_picks": forum.max_picks,
         "cost_cap": forum.cost_cap,
         "envelope": forum.envelope,
+        "publication_needs_approval": forum.publication_needs_approval,
     }
 
 
@@ -239,6 +248,7 @@ def _apply(forum: Forum, values: ForumInput) -> None:
     forum.max_picks = values.max_picks
     forum.cost_cap = values.cost_cap
     forum.envelope = values.envelope
+    forum.publication_needs_approval = values.publication_needs_approval
 
 
 def _unique_slug() -> str:
@@ -410,14 +420,20 @@ def transition_check(forum: Forum, target: str) -> None:
         raise refuse(error) from None
 
 
-def change_phase(user: User, forum_id: int, target: str) -> Forum:
-    """Move the forum to another phase; publishing goes through the results service."""
+def phase_change(user: User, forum_id: int, target: str) -> Forum:
+    """The forum, if its team may move it to ``target`` now; publishing is not a phase change."""
     forum = managed_forum(user, forum_id)
     if target == "published":
         raise DomainError(
             _("Publish the result from the results page."), status=409, code="publish"
         )
     transition_check(forum, target)
+    return forum
+
+
+def change_phase(user: User, forum_id: int, target: str) -> Forum:
+    """Move the forum to another phase; publishing goes through the results service."""
+    forum = phase_change(user, forum_id, target)
     before = forum.phase
     forum.phase = target
     audit.record(

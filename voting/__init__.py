@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from voting import labels
     from voting import models  # noqa: F401  (tables for migrations)
     from voting import operator
+    from voting import publication
     from voting import results
     from voting import services
     from voting import staff
@@ -24,3 +25,4 @@ def init_app(app: Flask) -> None:
     labels.init_app(app)
     app.extensions["forum_has_ballots"] = services.forum_has_ballots
     app.extensions["audit_anchors"] = results.audit_anchors
+    app.extensions["forum_publication_proposed"] = publication.is_proposed

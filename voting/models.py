@@ -115,3 +115,19 @@ class BallotExclusion(db.Model):
     )
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class PublicationProposal(db.Model):
+    """A team member's proposal to publish a forum under a rule, awaiting another's approval.
+
+    At most one per forum; withdrawing or approving it removes it (the audit log keeps
+    the history).
+    """
+
+    __tablename__ = "publication_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), unique=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    proposed_by: Mapped[str] = mapped_column(String(120))
+    proposed_at: Mapped[datetime]

@@ -350,7 +350,15 @@ def snapshot_of(forum_id: int) -> ResultSnapshot | None:
 
 def publish(staff: User, forum_id: int, rule: str) -> ResultSnapshot:
     """Publish the result under the chosen rule: an immutable snapshot and its SHA-256."""
-    forum = forums.managed_forum(staff, forum_id)
+    return publish_forum(forums.managed_forum(staff, forum_id), rule, staff.actor)
+
+
+def publish_forum(forum: Forum, rule: str, actor: str) -> ResultSnapshot:
+    """Publish a closed forum's result for ``actor`` (a team member or a system action).
+
+    The caller has checked who may publish; this checks the phase, computes the result,
+    stores the snapshot, audits and commits.
+    """
     forums.transition_check(forum, "published")
     result = compute_result(forum, rule)
     payload = snapshot_payload(result, audit.head())
@@ -360,12 +368,12 @@ def publish(staff: User, forum_id: int, rule: str) -> ResultSnapshot:
         payload=canonical(payload),
         sha256=digest(payload),
         published_at=clock.now(),
-        published_by=staff.actor,
+        published_by=actor,
     )
     db.session.add(snapshot)
     forum.phase = "published"
     audit.record(
-        staff.actor,
+        actor,
         "forum.publish",
         f"forum:{forum.id}",
         before={"phase": "closed"},

@@ -1,5 +1,8 @@
 """A district team runs a forum from a phone: create, fill, open, close, publish, verify.
 
+Settings are saved twice and keep their window; phase changes and publication go through
+confirmation pages, and publication is proposed by one member and approved by another.
+
 Residents' ballots are cast in the test process for speed; everything the team does goes
 through the pages. The .pb file downloaded from the published page is re-counted with
 pabutools, which must fund the same items as the page and the stored snapshot.
@@ -29,12 +32,14 @@ from voting.models import ResultSnapshot
 SEOUL = ZoneInfo("Asia/Seoul")
 DISTRICT = "11560"
 SUBJECT = "browser-team-11560"
+SECOND = "browser-team-11560-second"
 TITLE = "2026 영등포구 주민참여예산 시범 총회"
 ENVELOPE = 500_000_000
 CHECK_FIELDS = "표시된 항목을 확인하세요."
 WHOLE_KRW = "쉼표나 소수점 없이 원 단위 정수로 입력하세요."
 SHA256 = re.compile(r"[0-9a-f]{64}")
 FORUM_URL = re.compile(r"/manage/forums/(\d+)$")
+FREEZE = "투표를 시작하면 의제와 규칙을 더 이상 바꿀 수 없습니다."
 
 # (name, envelope) of the fields the team adds.
 FIELDS = (("복지", 300_000_000), ("환경", None))
@@ -77,12 +82,29 @@ def _item_count(forum_id: int) -> int:
     return db.session.execute(query).scalar_one()
 
 
-def _change_phase(page, forum_id: int, target: str) -> None:
+def _change_phase(page, forum_id: int, target: str, screenshot=None) -> None:
+    """Choose the phase, read the confirmation page (nothing changes yet), confirm."""
+    before = _phase(forum_id)
     page.select_option("#phase-select", target)
     page.locator("#phase-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/manage/forums/{forum_id}/phase\?phase={target}$"))
+    expect(page.locator("#consequences li").first).to_be_visible()
+    assert _phase(forum_id) == before
+    if target == "voting":
+        expect(page.locator("#consequences")).to_contain_text(FREEZE)
+    if screenshot:
+        screenshot(page, f"confirm_{target}.png")
+    page.locator("#confirm").click()
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.locator("#form-error")).to_have_count(0)
     assert _phase(forum_id) == target
+
+
+def _window_shown(page) -> tuple[str, str]:
+    return (
+        page.locator("#settings-form #voting_starts_at").input_value(),
+        page.locator("#settings-form #voting_ends_at").input_value(),
+    )
 
 
 def _funded_on_page(page) -> set[str]:
@@ -127,6 +149,24 @@ def test_a_district_team_runs_a_forum_to_published_results(
     stored = db.session.get(Forum, forum_id)
     assert (stored.voting_starts_at, stored.voting_ends_at) == (opens, closes)
     assert (stored.envelope, stored.min_picks, stored.max_picks) == (ENVELOPE, 3, 3)
+    assert stored.publication_needs_approval is True
+
+    # The settings, saved twice as shown (only the description edited), keep the window
+    # the team entered in Seoul time, on the page and in the database.
+    window = (_kst_input(opens), _kst_input(closes))
+    assert _window_shown(page) == window
+    for n in range(2):
+        description = page.locator("#settings-form #description")
+        description.fill(f"영등포구 주민이 고르는 사업입니다 ({n + 1}).")
+        page.locator("#settings-form button[type=submit]").click()
+        expect(page).to_have_url(_path(forum_url))
+        expect(page.locator(".flash-success")).to_be_visible()
+        assert _window_shown(page) == window
+        db.session.expire_all()
+        stored = db.session.get(Forum, forum_id)
+        assert (stored.voting_starts_at, stored.voting_ends_at) == (opens, closes)
+    fits_phone(page)
+    screenshot(page, "manage_settings_saved.png")
 
     # Fields, one with an envelope of its own. The settings form on the same page has an
     # envelope input too (same id), so the field form's inputs are found within it.
@@ -190,7 +230,7 @@ def test_a_district_team_runs_a_forum_to_published_results(
     # Deliberation, then voting once the window is open.
     _change_phase(page, forum_id, "deliberation")
     app.config["CLOCK"] = lambda: opens + timedelta(hours=1)
-    _change_phase(page, forum_id, "voting")
+    _change_phase(page, forum_id, "voting", screenshot)
     expect(page.locator(".badge-open")).to_be_visible()
     expect(page.locator("#item-form, #field-form, #settings-form, #add-item")).to_have_count(0)
 
@@ -211,7 +251,7 @@ def test_a_district_team_runs_a_forum_to_published_results(
     page.reload()
     sign_in(page, SUBJECT)
     expect(page).to_have_url(_path(forum_url))
-    _change_phase(page, forum_id, "closed")
+    _change_phase(page, forum_id, "closed", screenshot)
     page.locator("#results-link").click()
     expect(page).to_have_url(_path(f"{forum_url}/results"))
     expect(page.locator("#ballot-count")).to_have_text(str(len(BALLOTS)))
@@ -235,14 +275,47 @@ def test_a_district_team_runs_a_forum_to_published_results(
     expect(page.locator("#results li.result")).to_have_count(len(ITEMS))
     assert _funded_on_page(page) == {"A-01", "A-02", "A-03"}
     expect(page.locator("#field-use")).to_contain_text("270,000,000")
-    expect(page.locator("#publish-form input[name=rule]")).to_have_value("equal_shares")
+    expect(page.locator("#publish")).to_have_attribute("data-rule", "equal_shares")
     fits_phone(page)
     screenshot(page, "manage_results_equal_shares.png")
     page.locator("nav.tabs a").nth(0).click()
-    expect(page.locator("#publish-form input[name=rule]")).to_have_value("greedy")
+    expect(page.locator("#publish")).to_have_attribute("data-rule", "greedy")
 
-    # Publishing leads to the public results page with the snapshot's hash.
+    # One member proposes publication: a confirmation page says what cannot be undone,
+    # and nothing is published until another member approves.
     page.locator("#publish").click()
+    expect(page).to_have_url(re.compile(r"/publish\?rule=greedy$"))
+    expect(page.locator("#consequences")).to_contain_text("되돌릴 수 없습니다")
+    expect(page.locator("#funded-items li")).to_have_count(len(FUNDED))
+    fits_phone(page)
+    screenshot(page, "confirm_proposal.png")
+    page.locator("#confirm").click()
+    expect(page).to_have_url(_path(f"{forum_url}/results"))
+    expect(page.locator("#proposal")).to_be_visible()
+    expect(page.locator("#review-proposal")).to_have_count(0)
+    assert _phase(forum_id) == "closed"
+    fits_phone(page)
+    screenshot(page, "proposal_pending.png")
+
+    # A second member of the team signs in on their own phone, checks and approves:
+    # that publishes and leads to the public results page with the snapshot's hash.
+    factories.staff(SECOND, "district_team", DISTRICT, issuer=app.config["OIDC_ISSUER"])
+    page = new_page()
+    page.goto(forum_url)
+    sign_in(page, SECOND)
+    expect(page).to_have_url(_path(forum_url))
+    expect(page.locator("#publication-proposed")).to_be_visible()
+    expect(page.locator("#phase-form")).to_have_count(0)
+    fits_phone(page)
+    screenshot(page, "manage_forum_proposed.png")
+    page.locator("#results-link").click()
+    expect(page).to_have_url(_path(f"{forum_url}/results"))
+    page.locator("#review-proposal").click()
+    expect(page).to_have_url(_path(f"{forum_url}/publish/approve"))
+    expect(page.locator("#confirm-rule")).to_have_text("득표순 선정")
+    fits_phone(page)
+    screenshot(page, "confirm_approval.png")
+    page.locator("#confirm").click()
     expect(page).to_have_url(_path(f"{base}/forums/{forum_id}/results"))
     expect(page.locator("#published")).to_be_visible()
     assert _phase(forum_id) == "published"

@@ -48,7 +48,7 @@ def test_the_preview_funds_by_equal_shares_within_each_field(client, closed):
     assert response.status_code == 200
     page = text(response)
     assert 'id="form-error"' not in page
-    assert 'name="rule" value="equal_shares"' in page
+    assert 'data-rule="equal_shares"' in page
     # 복지 (its 4 voters, 150,000,000): A-01 is bought, A-02's one supporter
     # cannot pay. The rest, on 300,000,000 less the 100,000,000 spent, buys
     # A-05 and A-04; A-03 (200,000,000) no longer fits. Greedy would fund
@@ -93,4 +93,4 @@ def test_field_envelopes_beyond_the_forum_envelope_are_refused_with_a_message(cl
     sign_in(client, team)
     page = text(client.get(f"/manage/forums/{forum.id}/results?rule=equal_shares"))
     assert 'id="form-error"' in page and "350,000,000원" in page
-    assert 'name="rule" value="greedy"' in page
+    assert 'data-rule="greedy"' in page
