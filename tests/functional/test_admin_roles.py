@@ -40,7 +40,7 @@ def test_a_granted_role_shows_the_name_role_and_district_in_words(admin_client):
     role = db.session.execute(select(Role).filter_by(name="김담당")).scalar_one()
     assert role.district_code == "11560"
     table = text(admin_client.get("/admin/roles")).split('id="roles"')[1]
-    row = next(part for part in table.split("<tr") if "김담당" in part)
+    row = next(part for part in table.split("<li") if "김담당" in part)
     assert "구 담당 부서" in row and "영등포구" in row
     assert "district_team" not in row and role.voter_key[:10] not in row
 
