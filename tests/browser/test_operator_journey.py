@@ -104,6 +104,11 @@ def test_a_new_operator_reviews_the_demo_bloc_with_a_second_operator(
     _decide(second, "confirm", "같은 기기, 같은 시간대입니다. 승인합니다.")
     expect(second.locator("#flag-status")).to_have_text("확정: 투표 제외됨")
     assert _status(flag.id) == "confirmed"
+    decided = second.locator("#decided-by")
+    expect(decided).to_contain_text(f"판단한 사람: {FIRST[1]} · 투표 검토자")
+    expect(decided).to_contain_text(f"승인한 사람: {SECOND[1]} · 투표 검토자")
+    fits_phone(second)
+    screenshot(second, "operator-3b-confirmed.png")
 
     # The audit log reads on a phone: people by name and role, actions in words.
     second.goto(base + "/operator/audit")
