@@ -12,7 +12,6 @@ from auth import services
 from auth.decorators import role_required
 from auth.forms import GrantForm
 from auth.forms import RevokeForm
-from core.districts import SEOUL_DISTRICTS
 from core.errors import DomainError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -26,7 +25,8 @@ def _page(form, error=None, status=200):
             roles=services.list_roles(),
             form=form,
             revoke=RevokeForm(formdata=None),
-            districts=SEOUL_DISTRICTS,
+            role_label=services.role_label,
+            district_label=services.district_label,
             error=error,
         ),
         status,
@@ -47,7 +47,11 @@ def grant():
         return _page(form, _("Check the highlighted fields."), 400)
     try:
         services.grant_role(
-            form.subject.data, form.role.data, form.district.data, current_user.actor
+            form.subject.data,
+            form.role.data,
+            form.district.data,
+            current_user.actor,
+            name=form.name.data,
         )
     except DomainError as error:
         return _page(form, error.message, error.status)

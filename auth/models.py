@@ -78,6 +78,9 @@ class Role(db.Model):
     role: Mapped[str] = mapped_column(String(32))
     # The district a district team works for; empty for operators and admins.
     district_code: Mapped[str] = mapped_column(String(64), default="")
+    # The holder's name as given at grant time, so staff can tell who holds a role. The
+    # only personal data a staff role keeps; residents stay voter keys only.
+    name: Mapped[str] = mapped_column(String(80), default="", server_default="")
     granted_at: Mapped[datetime]
     granted_by: Mapped[str] = mapped_column(String(120))
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import select
@@ -18,9 +19,12 @@ from auth.models import User
 from auth.models import UserSession
 from core import audit
 from core import clock
+from core.districts import district_names
 from core.districts import SEOUL_DISTRICTS
+from core.districts import valid_districts_text
 from core.errors import DomainError
 from core.extensions import db
+from core.i18n import localized
 
 
 def derive_voter_key(pepper: str, issuer: str, subject: str) -> str:
@@ -155,6 +159,27 @@ def display_name(voter_key: str) -> str:
     return digest[:6].upper()
 
 
+ROLE_LABELS = {
+    "district_team": _l("District team"),
+    "operator": _l("Vote reviewer"),
+    "admin": _l("Administrator"),
+}
+NAME_MAX = 80
+
+
+def role_label(role: str) -> str:
+    """A role in words, in the page's language (the code itself if unknown)."""
+    return str(ROLE_LABELS.get(role, role))
+
+
+def district_label(code: str) -> str:
+    """A district by its name in the page's language; "" for roles without one."""
+    if not code:
+        return ""
+    korean, english = district_names(code)
+    return localized(korean, english)
+
+
 def _check_role(role: str, district_code: str | None) -> str:
     if role not in ROLES:
         raise DomainError(
@@ -165,31 +190,62 @@ def _check_role(role: str, district_code: str | None) -> str:
         if not code:
             raise DomainError(_("A district team role needs a district."))
         if code not in SEOUL_DISTRICTS and not code.startswith("pb:"):
-            raise DomainError(_("Unknown district code %(code)s.", code=code))
+            raise DomainError(
+                _(
+                    "Unknown district code %(code)s. Valid codes: %(codes)s.",
+                    code=code,
+                    codes=valid_districts_text(),
+                )
+            )
         return code
     return ""
 
 
+def _check_name(name: str | None) -> str:
+    """The holder's display name: required, so a role list says who holds each role."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_("Enter the name of the person who holds the role."))
+    if len(name) > NAME_MAX:
+        raise DomainError(_("The name is too long (at most %(n)d characters).", n=NAME_MAX))
+    return name
+
+
 def grant_role(
-    subject: str, role: str, district_code: str | None, actor: str, issuer: str | None = None
+    subject: str,
+    role: str,
+    district_code: str | None,
+    actor: str,
+    name: str | None = None,
+    issuer: str | None = None,
 ) -> Role:
-    """Grant a staff role to the person who signs in with this subject at the issuer."""
+    """Grant a staff role, under a display name, to whoever signs in with this subject.
+
+    Granting an existing role again keeps one role and only updates its name.
+    """
     subject = (subject or "").strip()
     if not subject:
         raise DomainError(_("Enter the identifier the person signs in with."))
+    name = _check_name(name)
     code = _check_role(role, district_code)
     key = voter_key_for(issuer or current_app.config["OIDC_ISSUER"], subject)
-    existing = db.session.execute(
+    granted = db.session.execute(
         select(Role).filter_by(voter_key=key, role=role, district_code=code)
     ).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    granted = Role(
-        voter_key=key, role=role, district_code=code, granted_at=clock.now(), granted_by=actor
-    )
-    db.session.add(granted)
+    if granted is not None and granted.name == name:
+        return granted
+    before = None
+    if granted is None:
+        granted = Role(
+            voter_key=key, role=role, district_code=code, granted_at=clock.now(), granted_by=actor
+        )
+        db.session.add(granted)
+    else:
+        before = {"name": granted.name}
+    granted.name = name
     db.session.flush()
-    audit.record(actor, "role.grant", f"role:{granted.id}", after={"role": role, "district": code})
+    after = {"role": role, "district": code, "name": name}
+    audit.record(actor, "role.grant", f"role:{granted.id}", before=before, after=after)
     db.session.commit()
     return granted
 
@@ -198,7 +254,7 @@ def revoke_role(role_id: int, actor: str) -> None:
     granted = db.session.get(Role, role_id)
     if granted is None:
         raise DomainError(_("That role does not exist."), status=404)
-    before = {"role": granted.role, "district": granted.district_code}
+    before = {"role": granted.role, "district": granted.district_code, "name": granted.name}
     db.session.delete(granted)
     audit.record(actor, "role.revoke", f"role:{role_id}", before=before)
     db.session.commit()
@@ -206,5 +262,28 @@ def revoke_role(role_id: int, actor: str) -> None:
 
 def list_roles() -> list[Role]:
     return list(
-        db.session.execute(select(Role).order_by(Role.role, Role.district_code, Role.id)).scalars()
+        db.session.execute(
+            select(Role).order_by(Role.role, Role.district_code, Role.name, Role.id)
+        ).scalars()
     )
+
+
+def actor_names(actors) -> dict[str, str]:
+    """How the audit log's actors read on a page: staff by the name and role given at
+    grant time ("홍길동 · 투표 검토자"), residents by their public pseudonym, the command
+    line in words. Entries keep the row id ("user:58"); only the page shows names.
+    """
+    ids = {int(a.split(":", 1)[1]) for a in actors if a.startswith("user:") and a[5:].isdigit()}
+    keys = dict(db.session.execute(select(User.id, User.voter_key).where(User.id.in_(ids))).all())
+    roles: dict[str, list[Role]] = {}
+    for granted in db.session.execute(
+        select(Role).where(Role.voter_key.in_(set(keys.values()))).order_by(Role.id)
+    ).scalars():
+        roles.setdefault(granted.voter_key, []).append(granted)
+    names = {"cli": _("Command line"), "demo": _("Demo data")}
+    for user_id, key in keys.items():
+        held = roles.get(key, [])
+        name = next((r.name for r in held if r.name), "") or display_name(key)
+        labels = ", ".join(dict.fromkeys(role_label(r.role) for r in held))
+        names[f"user:{user_id}"] = f"{name} · {labels}" if labels else name
+    return {actor: names.get(actor, actor) for actor in actors}

@@ -32,3 +32,14 @@ SEOUL_DISTRICTS: dict[str, tuple[str, str]] = {
 }
 
 DEMO_DISTRICT = "11560"  # 영등포구
+
+
+def district_names(code: str) -> tuple[str, str]:
+    """The Korean and English names of a district code; the code itself when unknown
+    (forums imported from elsewhere carry codes such as ``pb:...``)."""
+    return SEOUL_DISTRICTS.get(code, (code, code))
+
+
+def valid_districts_text() -> str:
+    """Every valid code with its name, for messages that refuse an unknown one."""
+    return ", ".join(f"{code} {ko}" for code, (ko, _en) in SEOUL_DISTRICTS.items())

@@ -7,6 +7,7 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from sqlalchemy import bindparam
 from sqlalchemy import select
 
 from auth.services import derive_voter_key
@@ -20,6 +21,9 @@ from deliberation.models import Field
 from deliberation.models import Forum
 from voting import bulk
 from voting import receipts
+from voting import review
+from voting import services
+from voting.models import Ballot
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CURRENT_SLUG = "yeongdeungpo-open-forum"
@@ -208,7 +212,7 @@ PAST_ITEMS = [
 ]
 
 # Relative popularity of last year's items, for generated ballots.
-PAST_WEIGHTS = [9, 5, 8, 4, 7, 3, 10, 6, 3, 2, 4, 6]
+PAST_WEIGHTS = [9, 5, 8, 4, 7, 3, 10, 6, 3, 2, 4, 5.5]
 
 
 def _district() -> District:
@@ -259,28 +263,98 @@ def _forum(district, slug, title, description, phase, starts, ends, items, field
     return forum
 
 
+# Where organic ballots come from: home broadband prefixes and the carriers' mobile ones.
+NETWORKS = [f"59.{n // 250}.{n % 250}.0" for n in range(900)] + [f"211.234.{n}.0" for n in range(8)]
+AGENTS = [
+    "Mozilla/5.0 (Linux; Android 14; SM-S921N) AppleWebKit/537.36 SamsungBrowser/25.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 NAVER(inapp; search; 1.0)",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
+]
+# The bloc: 40 identities first seen that morning vote from one phone at a community
+# centre within ten minutes, for the youth office and two small items organic voters
+# seldom pick together; a quarter vary one pick. Confirming it changes the funded set.
+BLOC_SIZE = 40
+BLOC_PICKS = (8, 10, 11)
+BLOC_VARIANTS = (3, 9)
+BLOC_AT = datetime(2020, 7, 9, 14, 5, tzinfo=SEOUL)
+
+
+def _organic(rng: random.Random, n: int) -> tuple[services.Signals, timedelta]:
+    """Resident n's signals at cast time, and how long before voting they first signed in."""
+    home = rng.random() < 0.6
+    network = NETWORKS[rng.randrange(900)] if home else NETWORKS[900 + rng.randrange(8)]
+    address = network.rsplit(".", 1)[0] + f".{rng.randrange(2, 250)}"
+    found = services.Signals(address, rng.choice(AGENTS), f"demo-phone-{n}")
+    return found, timedelta(days=rng.uniform(1, 400))
+
+
+def _bloc_ballot(pepper: str, items, n: int, rng: random.Random):
+    picks = list(BLOC_PICKS)
+    if n % 4 == 3:
+        picks[n % 3] = BLOC_VARIANTS[n % 2]
+    when = BLOC_AT + timedelta(seconds=14 * n + rng.randrange(5))
+    ballot = bulk.NewBallot(
+        voter_key=derive_voter_key(pepper, "demo-2020", f"newcomer-{n}"),
+        receipt_code=receipts.new_code(),
+        cast_at=when,
+        item_ids=[items[index].id for index in sorted(picks)],
+        channel="online",
+        birth_year=rng.randint(1995, 2004),
+    )
+    found = services.Signals("175.211.40.17", AGENTS[0], "demo-centre-tablet")
+    return ballot, found, timedelta(minutes=rng.randint(20, 180))
+
+
 def _past_ballots(forum: Forum) -> None:
-    """Generated ballots: three distinct picks drawn by popularity, spread over the week."""
+    """Generated ballots: three distinct picks drawn by popularity, spread over the week,
+    with the review signals the casting path records (reduced and hashed the same way),
+    and one bloc among them (:data:`BLOC_SIZE`)."""
     rng = random.Random(2020)
     pepper = current_app.config["VOTER_KEY_PEPPER"]
     items = sorted(forum.items, key=lambda item: item.position)
     span = (forum.voting_ends_at - forum.voting_starts_at).total_seconds()
-    ballots = []
-    for n in range(PAST_BALLOTS):
+    ballots, signals = [], {}
+    for n in range(PAST_BALLOTS - BLOC_SIZE):
         picks: set[int] = set()
         while len(picks) < 3:
             picks.add(rng.choices(range(len(items)), weights=PAST_WEIGHTS)[0])
-        ballots.append(
-            bulk.NewBallot(
-                voter_key=derive_voter_key(pepper, "demo-2020", f"resident-{n}"),
-                receipt_code=receipts.new_code(),
-                cast_at=forum.voting_starts_at + timedelta(seconds=rng.random() * span),
-                item_ids=[items[index].id for index in sorted(picks)],
-                channel="online",
-                birth_year=rng.randint(1940, 2006),
-            )
+        ballot = bulk.NewBallot(
+            voter_key=derive_voter_key(pepper, "demo-2020", f"resident-{n}"),
+            receipt_code=receipts.new_code(),
+            cast_at=forum.voting_starts_at + timedelta(seconds=rng.random() * span),
+            item_ids=[items[index].id for index in sorted(picks)],
+            channel="online",
+            birth_year=rng.randint(1940, 2006),
         )
+        ballots.append(ballot)
+        signals[ballot.receipt_code] = (ballot, *_organic(rng, n))
+    for n in range(BLOC_SIZE):
+        ballot, found, before = _bloc_ballot(pepper, items, n, rng)
+        ballots.append(ballot)
+        signals[ballot.receipt_code] = (ballot, found, before)
     bulk.insert_ballots(forum.id, ballots)
+    rows = [
+        {
+            "code": code,
+            "first_seen": b.cast_at - before,
+            **services._signal_columns(found),
+        }  # the casting path's reduction
+        for code, (b, found, before) in signals.items()
+    ]
+    table = Ballot.__table__
+    db.session.connection().execute(
+        table.update()
+        .where(table.c.receipt_code == bindparam("code"))
+        .values(
+            first_seen_at=bindparam("first_seen"),
+            network_hash=bindparam("network_hash"),
+            agent_hash=bindparam("agent_hash"),
+            device_hash=bindparam("device_hash"),
+        ),
+        rows,
+    )
 
 
 def seed_demo() -> list[str]:
@@ -316,6 +390,9 @@ def seed_demo() -> list[str]:
         )
         db.session.flush()
         _past_ballots(forum)
+        db.session.commit()
+        # A new operator finds the bloc waiting on the review page.
+        review.scan_forum(forum.id, actor="demo")
         done.append(PAST_SLUG)
     db.session.commit()
     return done

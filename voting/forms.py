@@ -9,6 +9,7 @@ from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.widgets import CheckboxInput
@@ -59,10 +60,14 @@ class AssistedBallotForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
+    # No decision is preselected: a careless click must not clear (or confirm) a flag.
     action = SelectField(
         _l("Decision"),
+        default="",
+        validators=[InputRequired(message=_l("Choose an action."))],
         choices=choices(
             [
+                ("", _l("Choose…")),
                 ("clear", _l("Clear: organic voting")),
                 ("confirm", _l("Confirm: exclude these ballots")),
                 ("reopen", _l("Reopen")),

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from auth.decorators import role_required
-from core import audit
 from core.errors import DomainError
+from voting import audit_page
 from voting import labels
 from voting import review
 from voting.forms import DecisionForm
@@ -40,9 +40,10 @@ def flag(flag_id: int):
 @operator_only
 def decide(flag_id: int):
     form = DecisionForm()
-    if not form.validate_on_submit():
-        raise DomainError(_("Choose an action."), code="action")
     try:
+        if not form.validate_on_submit():
+            message = next(iter(form.action.errors), None) or _("Reload the page and try again.")
+            raise DomainError(message, 422, "action")
         decided = review.decide(flag_id, current_user, form.action.data, form.reason.data)
     except DomainError as error:
         view = review.flag_view(flag_id, current_user)
@@ -58,5 +59,4 @@ def decide(flag_id: int):
 @bp.get("/audit")
 @operator_only
 def audit_log():
-    entries = audit.latest(200)
-    return render_template("voting/operator_audit.html", entries=entries, check=audit.verify())
+    return render_template("voting/operator_audit.html", page=audit_page.latest(200))

@@ -17,6 +17,7 @@ from sqlalchemy import delete
 from sqlalchemy import select
 
 from auth.models import User
+from auth.services import actor_names
 from auth.services import display_name
 from core import audit
 from core import clock
@@ -176,12 +177,20 @@ def scan_forum(forum_id: int, actor: str = "cli") -> ScanReport:
     return report
 
 
-def list_flags(operator: User, forum_id: int | None = None) -> list[AnomalyFlag]:
+@dataclass
+class Listed:
+    flag: AnomalyFlag
+    forum_title: str
+
+
+def list_flags(operator: User, forum_id: int | None = None) -> list[Listed]:
     """Flags by severity: undecided first, then those that change the result, then tier."""
-    query = select(AnomalyFlag)
+    query = select(AnomalyFlag, Forum.title).join(Forum, Forum.id == AnomalyFlag.forum_id)
     if forum_id is not None:
         query = query.where(AnomalyFlag.forum_id == forum_id)
-    flags = list(db.session.execute(query).scalars())
+    rows = db.session.execute(query).all()
+    titles = {flag.id: title for flag, title in rows}
+    flags = [flag for flag, _title in rows]
     undecided = {"open": 0, "pending_approval": 0}
     flags.sort(
         key=lambda f: (
@@ -193,7 +202,7 @@ def list_flags(operator: User, forum_id: int | None = None) -> list[AnomalyFlag]
             f.id,
         )
     )
-    return flags
+    return [Listed(flag, titles[flag.id]) for flag in flags]
 
 
 @dataclass
@@ -204,6 +213,8 @@ class FlagView:
     impact: dict
     members: list[str]  # pseudonyms
     timeline: list[tuple[datetime, int, int]]  # hour, forum ballots, flag ballots
+    items: dict[str, str]  # item number -> title, to name picks and impact in words
+    actors: dict[str, str]  # who decided, by name and role
 
     @property
     def peak(self) -> datetime | None:
@@ -248,9 +259,12 @@ def flag_view(flag_id: int, operator: User) -> FlagView:
     details = json.loads(flag.details)
     for moment in ("start", "end"):
         details[moment] = datetime.fromisoformat(details[moment])
+    items = select(AgendaItem.external_id, AgendaItem.title).filter_by(forum_id=flag.forum_id)
     return FlagView(
         flag=flag,
         forum=db.session.get(Forum, flag.forum_id),
+        items=dict(db.session.execute(items).all()),
+        actors=actor_names({flag.decided_by, flag.approved_by} - {None}),
         details=details,
         impact=json.loads(flag.impact or "{}"),
         members=sorted(display_name(keys[m]) for m in members if m in keys),

@@ -145,6 +145,7 @@ def test_admin_grants_a_role_on_the_admin_page(client, world):
         data={
             "csrf_token": token,
             "subject": "new-staff",
+            "name": "새담당",
             "role": "district_team",
             "district": "11560",
         },
@@ -152,7 +153,13 @@ def test_admin_grants_a_role_on_the_admin_page(client, world):
     assert response.status_code == 302
     refused = client.post(
         "/admin/roles",
-        data={"csrf_token": token, "subject": "new-staff", "role": "district_team", "district": ""},
+        data={
+            "csrf_token": token,
+            "subject": "new-staff",
+            "name": "새담당",
+            "role": "district_team",
+            "district": "",
+        },
     )
     assert refused.status_code == 400
     roles = db.session.execute(select(Role).filter_by(granted_by=world["admin"].actor)).scalars()
