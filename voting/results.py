@@ -16,6 +16,7 @@ from core import clock
 from core.audit import canonical
 from core.errors import DomainError
 from core.extensions import db
+from deliberation import locking
 from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
@@ -335,7 +336,7 @@ def snapshot_of(forum_id: int) -> ResultSnapshot | None:
 
 def publish(staff: User, forum_id: int, rule: str) -> ResultSnapshot:
     """Publish the result under the chosen rule: an immutable snapshot and its SHA-256."""
-    forum = forums.managed_forum(staff, forum_id)
+    forum = forums.managed_forum(staff, forum_id, locking.CHANGE)
     forums.transition_check(forum, "published")
     result = compute_result(forum, rule)
     payload = snapshot_payload(result)
