@@ -15,6 +15,7 @@ from core import clock
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import krw
+from deliberation import locking
 from deliberation import rules
 from deliberation.models import AgendaItem
 from deliberation.models import District
@@ -42,8 +43,9 @@ def list_forums() -> list[Forum]:
     return list(db.session.execute(query).scalars())
 
 
-def load_forum(forum_id: int) -> Forum | None:
-    """The forum with its district, fields and items (and their fields) loaded, any phase."""
+def load_forum(forum_id: int, lock: str | None = None) -> Forum | None:
+    """The forum with its district, fields and items (and their fields) loaded, any phase;
+    with ``lock`` (see ``deliberation.locking``) its row stays locked until the commit."""
     query = (
         select(Forum)
         .where(Forum.id == forum_id)
@@ -53,12 +55,14 @@ def load_forum(forum_id: int) -> Forum | None:
             selectinload(Forum.items).selectinload(AgendaItem.field),
         )
     )
+    if lock is not None:
+        query = locking.locked(query, forum_id, lock)
     return db.session.execute(query).scalar_one_or_none()
 
 
-def get_forum(forum_id: int) -> Forum:
+def get_forum(forum_id: int, lock: str | None = None) -> Forum:
     """The forum with its fields and items loaded, or 404. Drafts are not public."""
-    forum = load_forum(forum_id)
+    forum = load_forum(forum_id, lock)
     if forum is None or forum.phase == "draft":
         abort(404)
     return forum
@@ -172,9 +176,10 @@ def team_districts(user: User) -> list[District]:
     return list(db.session.execute(select(District).where(District.code.in_(codes))).scalars())
 
 
-def managed_forum(user: User, forum_id: int) -> Forum:
-    """The forum with fields and items, drafts included, for its district team; else 403/404."""
-    forum = load_forum(forum_id)
+def managed_forum(user: User, forum_id: int, lock: str | None = None) -> Forum:
+    """The forum with fields and items, drafts included, for its district team; else 403/404.
+    A use case changing it passes ``locking.CHANGE`` and checks its rules on what returns."""
+    forum = load_forum(forum_id, lock)
     if forum is None:
         abort(404)
     require_team(user, forum.district.code)
@@ -278,7 +283,7 @@ def create_forum(user: User, district_code: str, values: ForumInput) -> Forum:
 
 
 def update_forum(user: User, forum_id: int, values: ForumInput) -> Forum:
-    forum = managed_forum(user, forum_id)
+    forum = managed_forum(user, forum_id, locking.CHANGE)
     try:
         rules.check_editable(forum.phase)
     except rules.RuleError as error:
@@ -301,7 +306,7 @@ def save_field(
     user: User, forum_id: int, field_id: int | None, name: str, name_en: str, envelope: int | None
 ) -> Field:
     """Add a field or change one; its envelope keeps the fields' total within the forum's."""
-    forum = managed_forum(user, forum_id)
+    forum = managed_forum(user, forum_id, locking.CHANGE)
     try:
         rules.check_editable(forum.phase)
     except rules.RuleError as error:
@@ -360,7 +365,7 @@ def _item_snapshot(item: AgendaItem) -> dict:
 
 def save_item(user: User, forum_id: int, item_id: int | None, values: ItemInput) -> AgendaItem:
     """Add an agenda item or change one, while the forum is not frozen."""
-    forum = managed_forum(user, forum_id)
+    forum = managed_forum(user, forum_id, locking.CHANGE)
     try:
         rules.check_editable(forum.phase)
     except rules.RuleError as error:
@@ -420,9 +425,10 @@ def transition_check(forum: Forum, target: str) -> None:
         raise refuse(error) from None
 
 
-def phase_change(user: User, forum_id: int, target: str) -> Forum:
-    """The forum, if its team may move it to ``target`` now; publishing is not a phase change."""
-    forum = managed_forum(user, forum_id)
+def phase_change(user: User, forum_id: int, target: str, lock: str | None = None) -> Forum:
+    """The forum, if its team may move it to ``target`` now; publishing is not a phase change.
+    ``lock`` as for ``managed_forum``: the use case that changes the phase passes it."""
+    forum = managed_forum(user, forum_id, lock)
     if target == "published":
         raise DomainError(
             _("Publish the result from the results page."), status=409, code="publish"
@@ -433,7 +439,7 @@ def phase_change(user: User, forum_id: int, target: str) -> Forum:
 
 def change_phase(user: User, forum_id: int, target: str) -> Forum:
     """Move the forum to another phase; publishing goes through the results service."""
-    forum = phase_change(user, forum_id, target)
+    forum = phase_change(user, forum_id, target, locking.CHANGE)
     before = forum.phase
     forum.phase = target
     audit.record(

@@ -19,6 +19,7 @@ from core import audit
 from core import clock
 from core.errors import DomainError
 from core.extensions import db
+from deliberation import locking
 from deliberation import services as forums
 from deliberation.models import Forum
 from voting import results
@@ -114,7 +115,7 @@ def approval_confirmation(staff: User, forum_id: int) -> Confirmation:
 def publish_directly(staff: User, forum_id: int, rule: str) -> ResultSnapshot:
     """One team member publishes, where the forum does not ask for a second's approval."""
     _check_rule(rule)
-    forum = forums.managed_forum(staff, forum_id)
+    forum = forums.managed_forum(staff, forum_id, locking.CHANGE)
     if forum.publication_needs_approval:
         raise DomainError(
             _("This forum's publication needs another team member's approval: propose it."),
@@ -185,7 +186,7 @@ def withdraw(staff: User, forum_id: int) -> None:
 
 def approve(staff: User, forum_id: int, seen_rule: str) -> ResultSnapshot:
     """Another team member approves the proposal, which publishes its rule's snapshot."""
-    forum = forums.managed_forum(staff, forum_id)
+    forum = forums.managed_forum(staff, forum_id, locking.CHANGE)
     proposal = _pending_or_refuse(forum.id, lock=True)
     try:
         check_approval(proposal.proposed_by, staff.actor, proposal.rule, seen_rule)
@@ -213,7 +214,7 @@ def publish_as_system(forum_id: int, rule: str, actor: str = SYSTEM_CLI) -> Resu
     still hold (only a closed, unpublished forum). A pending proposal is removed.
     """
     _check_rule(rule)
-    forum = forums.load_forum(forum_id)
+    forum = forums.load_forum(forum_id, locking.CHANGE)
     if forum is None:
         raise DomainError(f"no forum with id {forum_id}", status=404, code="no_forum")
     proposal = pending(forum.id)

@@ -17,6 +17,7 @@ from core.audit import canonical
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import krw
+from deliberation import locking
 from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
@@ -350,7 +351,7 @@ def snapshot_of(forum_id: int) -> ResultSnapshot | None:
 
 def publish(staff: User, forum_id: int, rule: str) -> ResultSnapshot:
     """Publish the result under the chosen rule: an immutable snapshot and its SHA-256."""
-    return publish_forum(forums.managed_forum(staff, forum_id), rule, staff.actor)
+    return publish_forum(forums.managed_forum(staff, forum_id, locking.CHANGE), rule, staff.actor)
 
 
 def publish_forum(forum: Forum, rule: str, actor: str) -> ResultSnapshot:

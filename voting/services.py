@@ -37,6 +37,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.i18n import localized
 from deliberation import comments
+from deliberation import locking
 from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
@@ -101,9 +102,10 @@ def _existing_ballot(forum_id: int, voter_key: str) -> Ballot | None:
     return db.session.execute(query).scalar_one_or_none()
 
 
-def ballot_view(forum_id: int, user: User) -> BallotView:
-    """What casting needs to decide: the forum, the moment, eligibility, a prior ballot."""
-    forum = forums.get_forum(forum_id)
+def ballot_view(forum_id: int, user: User, lock: str | None = None) -> BallotView:
+    """What casting needs to decide: the forum, the moment, eligibility, a prior ballot;
+    ``lock`` as for ``deliberation.services.load_forum``."""
+    forum = forums.get_forum(forum_id, lock)
     return BallotView(
         forum=forum,
         state=forums.state_of(forum),
@@ -322,12 +324,14 @@ def _insert_statements(dialect: str) -> dict:
         )
 
     district = bindparam("district_code", type_=String)
-    for_user = select(Forum.id, *(param(name) for name in BALLOT_COLUMNS)).where(
-        _open_forum_clause(), bindparam("voter_district", type_=String) == district
+    for_user = locking.casting(
+        select(Forum.id, *(param(name) for name in BALLOT_COLUMNS)).where(
+            _open_forum_clause(), bindparam("voter_district", type_=String) == district
+        )
     )
     if dialect == "postgresql":
         return {"user": ignoring_duplicates(for_user), "batch": _batch_statement()}
-    for_session = (
+    for_session = locking.casting(
         select(*_ballot_values(param))
         .select_from(UserSession)
         .join(User, User.id == UserSession.user_id)
@@ -381,7 +385,7 @@ def _batch_statement():
         .render_derived(name="cast_row")
     )
     request = select(*rows.c).cte("cast_request")
-    source = (
+    source = locking.casting(
         select(*_ballot_values(lambda name: request.c[name]))
         .select_from(request)
         .join(UserSession, live_session_clause(request.c.session_digest, request.c.session_after))
@@ -569,7 +573,7 @@ def _cast_checked(
 ) -> str:
     """Casting with every check run in order on a freshly loaded forum, each refusal
     explained; refreshes this process's copy of the ballot on the way."""
-    view = ballot_view(forum_id, user)
+    view = ballot_view(forum_id, user, locking.CAST)
     _remember(view.forum)
     _require_can_vote(view)
     items = _validate(view.forum, picks)
@@ -678,7 +682,7 @@ def cast_assisted(
     holds across the online and assisted channels. The audit log records who entered
     which ballot, never its picks.
     """
-    forum = forums.managed_forum(staff, forum_id)
+    forum = forums.managed_forum(staff, forum_id, locking.CAST)
     subject = normalize_id_number(id_number)
     if len(subject) < 6:
         raise BallotRefused(
