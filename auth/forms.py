@@ -1,7 +1,6 @@
 """Forms for the admin page."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms.validators import DataRequired
@@ -10,9 +9,10 @@ from wtforms.validators import Optional
 
 from auth.models import ROLES
 from core.forms import choices
+from core.forms import Form
 
 
-class GrantForm(FlaskForm):
+class GrantForm(Form):
     subject = StringField(
         _l("Identifier the person signs in with"), validators=[DataRequired(), Length(max=200)]
     )
@@ -22,5 +22,5 @@ class GrantForm(FlaskForm):
     )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     pass

@@ -1,5 +1,6 @@
 """Operator pages: bloc-voting flags, decisions, and the audit log."""
 
+from flask import abort
 from flask import Blueprint
 from flask import flash
 from flask import redirect
@@ -12,6 +13,7 @@ from flask_login import current_user
 from auth.decorators import role_required
 from core import audit
 from core.errors import DomainError
+from core.forms import parse_int
 from voting import labels
 from voting import review
 from voting.forms import DecisionForm
@@ -23,7 +25,10 @@ operator_only = role_required("operator")
 @bp.get("/flags")
 @operator_only
 def flags():
-    forum_id = request.args.get("forum", type=int)
+    raw = request.args.get("forum", "")
+    forum_id = parse_int(raw)
+    if raw and forum_id is None:
+        abort(404)  # no forum has that id
     return render_template(
         "voting/operator_flags.html", flags=review.list_flags(current_user, forum_id)
     )
@@ -41,6 +46,8 @@ def flag(flag_id: int):
 def decide(flag_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
+        if form.reason.errors:
+            raise DomainError(str(form.reason.errors[0]), code="reason")
         raise DomainError(_("Choose an action."), code="action")
     try:
         decided = review.decide(flag_id, current_user, form.action.data, form.reason.data)
