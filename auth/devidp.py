@@ -44,7 +44,6 @@ from flask import render_template
 from flask import request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from joserfc.jwk import KeySet
 from joserfc.jwk import RSAKey
 from sqlalchemy import delete
@@ -62,6 +61,7 @@ from core.districts import SEOUL_DISTRICTS
 from core.errors import DomainError
 from core.extensions import csrf
 from core.extensions import db
+from core.forms import Form
 
 EXTENSION = "dev_idp"
 KEY_FILE = "dev-idp-key.pem"
@@ -520,7 +520,7 @@ def _district_choices() -> list[tuple[str, str]]:
     return [(code, ko if korean else f"{ko} ({en})") for code, (ko, en) in SEOUL_DISTRICTS.items()]
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     # Messages come from the validate_* methods so they can be translated per request.
     subject = StringField()
     district = SelectField(default=DEMO_DISTRICT, validate_choice=False)

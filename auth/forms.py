@@ -2,7 +2,6 @@
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms.validators import DataRequired
@@ -13,10 +12,11 @@ from auth.services import NAME_MAX
 from auth.services import ROLE_LABELS
 from core.districts import SEOUL_DISTRICTS
 from core.forms import choices
+from core.forms import Form
 from core.i18n import localized
 
 
-class GrantForm(FlaskForm):
+class GrantForm(Form):
     subject = StringField(
         _l("Identifier the person signs in with"), validators=[DataRequired(), Length(max=200)]
     )
@@ -35,5 +35,5 @@ class GrantForm(FlaskForm):
         )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     pass

@@ -15,7 +15,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms import SelectField
 from wtforms import StringField
@@ -23,6 +22,9 @@ from wtforms import TextAreaField
 
 from auth.decorators import role_required
 from core.extensions import limiter
+from core.forms import Form
+from core.forms import form_error
+from core.forms import parse_int
 from deliberation import comments
 from deliberation import services
 
@@ -42,7 +44,7 @@ def _stance_choices() -> list[tuple[str, str]]:
     ]
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField()
     stance = SelectField(validate_choice=False)
     parent_id = HiddenField()
@@ -52,11 +54,11 @@ class CommentForm(FlaskForm):
         self.stance.choices = _stance_choices()
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = StringField()
 
 
-class ModerationForm(FlaskForm):
+class ModerationForm(Form):
     reason = StringField()
 
 
@@ -96,14 +98,20 @@ def _user_or_address() -> str:
 
 
 def _parent_id(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    if not raw:
+    if not (raw or "").strip():
         return None
-    if not raw.isdigit():
+    parent_id = parse_int(raw)
+    if parent_id is None:
         raise comments.CommentRefused(
             _("You can only reply to a comment on this item."), 400, "parent"
         )
-    return int(raw)
+    return parent_id
+
+
+def _checked(form: Form) -> None:
+    """Refuse a form whose text the form itself refused (a control character, say)."""
+    if not form.validate_on_submit():
+        raise comments.CommentRefused(form_error(form), 400, "text")
 
 
 # --- residents ------------------------------------------------------------------------
@@ -114,8 +122,8 @@ def _parent_id(raw: str | None) -> int | None:
 @limiter.limit(_comment_limit, key_func=_user_or_address)
 def post(forum_id: int, item_id: int):
     form = CommentForm()
-    form.validate_on_submit()
     try:
+        _checked(form)
         comment = comments.post_comment(
             forum_id,
             item_id,
@@ -151,7 +159,7 @@ def post(forum_id: int, item_id: int):
 @limiter.limit(_comment_limit, key_func=_user_or_address)
 def report(comment_id: int):
     form = ReportForm()
-    form.validate_on_submit()
+    _checked(form)
     comment, new = comments.report_comment(comment_id, current_user, form.reason.data)
     if new:
         flash(_("Thank you. The district team will review this comment."), "success")
@@ -182,7 +190,7 @@ def moderation():
 @role_required("district_team")
 def hide(comment_id: int):
     form = ModerationForm()
-    form.validate_on_submit()
+    _checked(form)
     comments.hide_comment(comment_id, current_user, form.reason.data)
     flash(_("The comment is hidden. The audit log keeps what it said."), "success")
     return redirect(url_for("discussion.moderation"))
@@ -192,7 +200,7 @@ def hide(comment_id: int):
 @role_required("district_team")
 def restore(comment_id: int):
     form = ModerationForm()
-    form.validate_on_submit()
+    _checked(form)
     comments.restore_comment(comment_id, current_user, form.reason.data)
     flash(_("The comment is shown again."), "success")
     return redirect(url_for("discussion.moderation"))
@@ -202,7 +210,7 @@ def restore(comment_id: int):
 @role_required("district_team")
 def keep(comment_id: int):
     form = ModerationForm()
-    form.validate_on_submit()
+    _checked(form)
     comments.keep_comment(comment_id, current_user)
     flash(_("The comment stays visible and its reports are closed."), "success")
     return redirect(url_for("discussion.moderation"))

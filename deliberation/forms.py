@@ -5,19 +5,22 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import DateTimeLocalField
-from wtforms import IntegerField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
+from core.forms import AmountField
 from core.forms import choices
+from core.forms import Form
+from core.forms import WholeNumberField
+from core.forms import YearRange
 
 WHOLE_KRW = _l("Enter a whole amount in won, without commas or decimals.")
 
@@ -57,39 +60,43 @@ def forum_form_data(forum) -> dict:
     }
 
 
-class ForumForm(FlaskForm):
+class ForumForm(Form):
     district = SelectField(_l("District"), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     voting_starts_at = DateTimeLocalField(
-        _l("Voting opens (KST)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+        _l("Voting opens (KST)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(), YearRange()],
     )
     voting_ends_at = DateTimeLocalField(
-        _l("Voting closes (KST)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+        _l("Voting closes (KST)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(), YearRange()],
     )
-    min_picks = IntegerField(
-        _l("Minimum picks"), default=3, validators=[DataRequired(), NumberRange(1, 50)]
+    min_picks = WholeNumberField(
+        _l("Minimum picks"), default=3, validators=[InputRequired(), NumberRange(1, 50)]
     )
-    max_picks = IntegerField(
-        _l("Maximum picks"), default=3, validators=[DataRequired(), NumberRange(1, 50)]
+    max_picks = WholeNumberField(
+        _l("Maximum picks"), default=3, validators=[InputRequired(), NumberRange(1, 50)]
     )
-    cost_cap = IntegerField(
+    cost_cap = AmountField(
         _l("Cost cap per ballot (optional)"),
         validators=[Optional(), NumberRange(min=1, message=WHOLE_KRW)],
     )
-    envelope = IntegerField(
+    envelope = AmountField(
         _l("Budget envelope (KRW)"),
-        validators=[DataRequired(message=WHOLE_KRW), NumberRange(min=1, message=WHOLE_KRW)],
+        validators=[InputRequired(message=WHOLE_KRW), NumberRange(min=1, message=WHOLE_KRW)],
     )
     publication_needs_approval = BooleanField(
         _l("Publication needs a second team member's approval"), default=True
     )
 
 
-class FieldForm(FlaskForm):
+class FieldForm(Form):
     name = StringField(_l("Field name"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Field name in English"), validators=[Optional(), Length(max=200)])
-    envelope = IntegerField(
+    envelope = AmountField(
         _l("Field envelope (optional, KRW)"),
         validators=[Optional(), NumberRange(min=1, message=WHOLE_KRW)],
     )
@@ -117,14 +124,14 @@ def item_status_label(code: str) -> str:
     return str(ITEM_STATUS_LABELS.get(code, code))
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     external_id = StringField(_l("Item number"), validators=[DataRequired(), Length(max=64)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
     summary = TextAreaField(_l("Summary"), validators=[Length(max=5000)])
     proposer = StringField(_l("Proposed by"), validators=[Optional(), Length(max=200)])
-    cost = IntegerField(
+    cost = AmountField(
         _l("Cost (KRW)"),
-        validators=[DataRequired(message=WHOLE_KRW), NumberRange(min=1, message=WHOLE_KRW)],
+        validators=[InputRequired(message=WHOLE_KRW), NumberRange(min=1, message=WHOLE_KRW)],
     )
     field_id = SelectField(_l("Field"), coerce=str, validators=[Optional()])
     status = SelectField(
@@ -134,7 +141,7 @@ class ItemForm(FlaskForm):
     )
 
 
-class PhaseForm(FlaskForm):
+class PhaseForm(Form):
     # Publishing happens on the results page, with the snapshot.
     phase = SelectField(
         _l("Phase"),

@@ -13,6 +13,7 @@ from auth.decorators import role_required
 from core import clock
 from core.errors import DomainError
 from core.forms import choices
+from core.forms import form_error
 from deliberation import services
 from deliberation.forms import FieldForm
 from deliberation.forms import forum_form_data
@@ -140,7 +141,7 @@ def save_field(forum_id: int, field_id: int | None = None):
     form = FieldForm(prefix="field")
     if not form.validate_on_submit():
         forum = services.managed_forum(current_user, forum_id)
-        return _forum_page(forum, error=_("Check the field's name and envelope."), status=400)
+        return _forum_page(forum, error=form_error(form), status=400)
     try:
         services.save_field(
             current_user,

@@ -1,9 +1,7 @@
 """Forms for the ballot: CSRF protection and parsing; validity is the rules module's job."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
-from wtforms import IntegerField
 from wtforms import SelectField
 from wtforms import SelectMultipleField
 from wtforms import StringField
@@ -16,9 +14,11 @@ from wtforms.widgets import CheckboxInput
 from wtforms.widgets import ListWidget
 
 from core.forms import choices
+from core.forms import Form
+from core.forms import WholeNumberField
 
 
-class BallotForm(FlaskForm):
+class BallotForm(Form):
     # Choices are validated by voting.rules, which explains what is wrong in words.
     picks = SelectMultipleField(
         validate_choice=False,
@@ -27,14 +27,14 @@ class BallotForm(FlaskForm):
     )
 
 
-class ReceiptCheckForm(FlaskForm):
+class ReceiptCheckForm(Form):
     class Meta:
         csrf = False  # a read-only lookup sent with GET
 
     code = StringField()
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     rule = SelectField(
         _l("Rule"),
         choices=choices(
@@ -43,10 +43,10 @@ class PublishForm(FlaskForm):
     )
 
 
-class AssistedBallotForm(FlaskForm):
+class AssistedBallotForm(Form):
     id_number = StringField(_l("Resident's ID number"), validators=[DataRequired(), Length(max=40)])
-    birth_year = IntegerField(
-        _l("Birth year"), validators=[DataRequired(), NumberRange(1900, 2100)]
+    birth_year = WholeNumberField(
+        _l("Birth year"), validators=[InputRequired(), NumberRange(1900, 2100)]
     )
     checked = BooleanField(
         _l("I checked the resident's ID card and residence in this district in person."),
@@ -59,7 +59,7 @@ class AssistedBallotForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     # No decision is preselected: a careless click must not clear (or confirm) a flag.
     action = SelectField(
         _l("Decision"),

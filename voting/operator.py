@@ -1,5 +1,6 @@
 """Operator pages: bloc-voting flags, decisions, and the audit log."""
 
+from flask import abort
 from flask import Blueprint
 from flask import flash
 from flask import redirect
@@ -11,6 +12,8 @@ from flask_login import current_user
 
 from auth.decorators import role_required
 from core.errors import DomainError
+from core.extensions import db
+from core.forms import parse_int
 from voting import audit_page
 from voting import labels
 from voting import review
@@ -23,7 +26,10 @@ operator_only = role_required("operator")
 @bp.get("/flags")
 @operator_only
 def flags():
-    forum_id = request.args.get("forum", type=int)
+    raw = request.args.get("forum", "")
+    forum_id = parse_int(raw)
+    if raw and forum_id is None:
+        abort(404)  # no forum has that id
     return render_template(
         "voting/operator_flags.html", flags=review.list_flags(current_user, forum_id)
     )
@@ -42,11 +48,15 @@ def decide(flag_id: int):
     form = DecisionForm()
     try:
         if not form.validate_on_submit():
-            message = next(iter(form.action.errors), None) or _("Reload the page and try again.")
-            raise DomainError(message, 422, "action")
+            # The reason's own message first (e.g. a control character), then the action's.
+            field = "reason" if form.reason.errors else "action"
+            errors = form.reason.errors or form.action.errors
+            message = str(next(iter(errors), "")) or _("Reload the page and try again.")
+            raise DomainError(message, 422, field)
         decided = review.decide(flag_id, current_user, form.action.data, form.reason.data)
     except DomainError as error:
-        view = review.flag_view(flag_id, current_user)
+        db.session.rollback()
+        view = review.flag_view(flag_id, current_user, record_view=False)
         return (
             render_template("voting/operator_flag.html", view=view, form=form, error=error.message),
             error.status,

@@ -245,8 +245,9 @@ def _timeline(forum_id: int, members: set[int]) -> list[tuple[datetime, int, int
     return series
 
 
-def flag_view(flag_id: int, operator: User) -> FlagView:
-    """One flag for an operator; the view itself is written to the audit log."""
+def flag_view(flag_id: int, operator: User, record_view: bool = True) -> FlagView:
+    """One flag for an operator; the view itself is written to the audit log, except when
+    the page is shown again with a refused decision (refused input stores nothing)."""
     flag = db.session.get(AnomalyFlag, flag_id)
     if flag is None:
         abort(404)
@@ -254,8 +255,9 @@ def flag_view(flag_id: int, operator: User) -> FlagView:
     keys = dict(
         db.session.execute(select(Ballot.id, Ballot.voter_key).where(Ballot.id.in_(members))).all()
     )
-    audit.record(operator.actor, "flag.view", f"flag:{flag.id}")
-    db.session.commit()
+    if record_view:
+        audit.record(operator.actor, "flag.view", f"flag:{flag.id}")
+        db.session.commit()
     details = json.loads(flag.details)
     for moment in ("start", "end"):
         details[moment] = datetime.fromisoformat(details[moment])
