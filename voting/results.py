@@ -24,6 +24,7 @@ from voting import turnout
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
+from voting.models import CHANNELS
 from voting.models import ResultSnapshot
 from voting.resultview import ResultView
 from voting.resultview import view_of
@@ -232,13 +233,14 @@ def result_for_cli(forum_id: int, rule: str = "greedy") -> Result:
 
 
 def channel_counts(forum_id: int) -> dict[str, int]:
+    """Counted ballots per channel, every channel present (0 when none)."""
     query = (
         select(Ballot.channel, func.count())
         .where(counted(forum_id))
         .group_by(Ballot.channel)
         .order_by(Ballot.channel)
     )
-    return dict(db.session.execute(query).all())
+    return {**dict.fromkeys(CHANNELS, 0), **dict(db.session.execute(query).all())}
 
 
 def age_bands(forum: Forum) -> dict[str, int]:
@@ -307,8 +309,10 @@ def snapshot_payload(result: Result) -> dict:
         "funded": [r.item.external_id for r in result.funded_rows],
         "spent": funding.spent,
         "cut_rank": funding.cut_rank,
-        "channels": channel_counts(forum.id),
-        "age_bands": age_bands(forum),
+        # Published as they are stored: cells under 5 hidden (see turnout.protect), so
+        # that no published file, the hashed snapshot included, can single anyone out.
+        "channels": turnout.protect(channel_counts(forum.id)),
+        "age_bands": turnout.protect(age_bands(forum)),
     }
 
 

@@ -79,6 +79,14 @@ def _row(item: dict, names_en: dict) -> dict:
     )
 
 
+def _protected(cells: dict) -> dict:
+    """A turnout table for the page: as stored when its small cells are already
+    hidden; hidden now when an older snapshot stored plain counts."""
+    if all(isinstance(count, int) for count in cells.values()):
+        return turnout.protect(cells)
+    return cells
+
+
 def view_of(payload: dict, forum: Forum, snapshot: ResultSnapshot | None) -> ResultView:
     names_en = {f.name: f.name_en for f in forum.fields}
     rows = [_row(item, names_en) for item in payload["items"]]
@@ -90,7 +98,9 @@ def view_of(payload: dict, forum: Forum, snapshot: ResultSnapshot | None) -> Res
         cut_rank=payload["cut_rank"],
         rows=rows,
         fields=_field_rows(forum, rows),
-        channels=payload["channels"],
-        age_bands={band: payload["age_bands"].get(band, 0) for band in turnout.AGE_BANDS},
+        channels=_protected(payload["channels"]),
+        age_bands=_protected(
+            {band: payload["age_bands"].get(band, 0) for band in turnout.AGE_BANDS}
+        ),
         snapshot=snapshot,
     )
