@@ -342,8 +342,24 @@ def channels_publishable(ballots: list[CountedBallot]) -> bool:
 
 
 def ballots_pb(record: Published, rng: random.Random | None = None) -> str:
-    """The text of ``ballots.pb``: :func:`pb_election` written by :func:`pabulib.dumps`."""
-    return pabulib.dumps(pb_election(record, rng))
+    """The text of ``ballots.pb``: :func:`pb_election` written by :func:`pabulib.dumps`.
+
+    A 409 DomainError when an item number cannot be written (a comma would split a
+    ballot's list of picks); the other files are unaffected.
+    """
+    election = pb_election(record, rng)
+    unwritable = [project.id for project in election.projects if "," in project.id]
+    if unwritable:
+        raise DomainError(
+            _(
+                "Item number %(id)s contains a comma, which the Pabulib ballot file "
+                "cannot hold; the other files are available.",
+                id=unwritable[0],
+            ),
+            status=409,
+            code="not_pabulib",
+        )
+    return pabulib.dumps(election)
 
 
 # --- README and ZIP ------------------------------------------------------------------

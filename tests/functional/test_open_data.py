@@ -125,3 +125,12 @@ def test_readme_is_in_korean_and_english(client, app):
     assert "균등 배분" in readme and "Method of Equal Shares" in readme
     assert "| `선정 여부` | `funded` |" in readme
     assert "5 미만" in readme and "fewer than 5" in readme
+
+
+def test_an_item_number_with_a_comma_gives_a_clear_refusal_not_a_crash(client, app):
+    forum = published_forum(ids=["A,01"])
+    assert client.get(f"/forums/{forum.id}/results.csv").status_code == 200
+    for route in ("ballots.pb", "open-data.zip"):
+        response = client.get(f"/forums/{forum.id}/{route}")
+        assert response.status_code == 409
+        assert "A,01" in text(response)
