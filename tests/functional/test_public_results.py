@@ -109,6 +109,7 @@ def test_after_publication_the_api_gives_exactly_the_snapshot(client, app, rule)
     answer = client.get(f"/api/v1/forums/{forum.id}/result").get_json()
     assert answer["status"] == "published" and answer["rule"] == rule
     assert answer["ballots"] == 7 and answer["sha256"] == snapshot.sha256
+    assert datetime.fromisoformat(answer["published_at"]) == snapshot.published_at
     assert [i["id"] for i in answer["items"] if i["funded"]] == FUNDED[rule]
     page = text(client.get(f"/forums/{forum.id}/results"))
     assert 'id="ballot-count">7<' in page
