@@ -91,6 +91,7 @@ def _pabutools_check(payload: dict, pb_rule: str) -> str:
 def text(payload: dict, facts: Facts) -> str:
     """The README: what each file is, the columns, the rule, turnout protection, the
     hash and how to verify it, and the licence; Korean first, then English."""
+    # Long on purpose: the whole document is one template, read top to bottom.
     funded = ", ".join(payload["funded"]) or "-"
     columns = "\n".join(
         f"| `{header}` | `{key}` | {meaning} |" for header, key, meaning in facts.columns
@@ -135,9 +136,10 @@ def text(payload: dict, facts: Facts) -> str:
 
 ## 검증 방법
 
-1. `sha256sum snapshot.json`(또는 `shasum -a 256 snapshot.json`)이 `{sha}`를 출력합니다.
-2. 서버에서 `flask --app wsgi forum verify-snapshot {facts.forum_id}`는 저장된 투표로 결과를
-   다시 계산해 이 해시와 비교합니다.
+1. `sha256sum snapshot.json`(또는 `shasum -a 256 snapshot.json`)을 실행하면 다음 값이
+   나옵니다: `{sha}`
+2. 서버에서는 `flask --app wsgi forum verify-snapshot {facts.forum_id}` 명령으로 저장된
+   투표에서 결과를 다시 계산해 이 해시와 비교합니다.
 3. pabutools의 `parse_pabulib("ballots.pb")`로 투표를 읽으면 `selected`가 1인 의제가 선정
    의제입니다.
 
