@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from deliberation.models import Forum
 from voting import turnout
+from voting.models import CHANNELS
 from voting.models import ResultSnapshot
 
 
@@ -79,6 +80,11 @@ def _row(item: dict, names_en: dict) -> dict:
     )
 
 
+def _in_order(cells: dict, order: tuple[str, ...]) -> dict:
+    """The cells in the given order (the stored JSON sorts its keys), others last."""
+    return {**{name: cells[name] for name in order if name in cells}, **cells}
+
+
 def _protected(cells: dict) -> dict:
     """A turnout table for the page: as stored when its small cells are already
     hidden; hidden now when an older snapshot stored plain counts."""
@@ -98,7 +104,7 @@ def view_of(payload: dict, forum: Forum, snapshot: ResultSnapshot | None) -> Res
         cut_rank=payload["cut_rank"],
         rows=rows,
         fields=_field_rows(forum, rows),
-        channels=_protected(payload["channels"]),
+        channels=_protected(_in_order(payload["channels"], CHANNELS)),
         age_bands=_protected(
             {band: payload["age_bands"].get(band, 0) for band in turnout.AGE_BANDS}
         ),

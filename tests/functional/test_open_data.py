@@ -93,6 +93,7 @@ def test_turnout_under_five_is_never_published(client, app):
     turnout = page.split('id="turnout"')[1].split("</section>")[0]
     cells = [cell.split("<")[0] for cell in turnout.split("<td>")[1:]]
     assert "5" in cells and "&lt;5" in cells
+    assert turnout.index("온라인") < turnout.index("현장 지원")
     assert all(cell in ("&lt;5", "≥5") or int(cell.replace(",", "")) >= 5 for cell in cells)
 
     payload = json.loads(client.get(f"/forums/{forum.id}/snapshot.json").get_data())
