@@ -10,6 +10,7 @@ from core.api import id_parameter
 from core.api import unavailable_response
 from core.errors import DomainError
 from core.extensions import limiter
+from voting import public
 from voting import results
 from voting import services
 
@@ -18,8 +19,8 @@ bp = Blueprint("voting_api", __name__, url_prefix="/api/v1")
 
 @bp.get("/forums/<int:forum_id>/result")
 def result(forum_id: int):
-    _forum, outcome = results.public_result(forum_id)
-    if outcome is None:
+    outcome = public.public_result(forum_id)
+    if outcome.status == public.VOTING:
         raise DomainError(_("Results are not available yet"), status=409, code="not_closed")
     return outcome.as_json()
 
@@ -39,9 +40,17 @@ def receipt(code: str):
 
 RESULT = {
     "type": "object",
-    "required": ["forum", "envelope", "rule", "ballots", "items"],
+    "description": (
+        "Before publication (status not_published) only forum, status and ballots (the "
+        "ballots cast); once published, the published snapshot: envelope, rule, items, "
+        "sha256 and published_at as well."
+    ),
+    "required": ["forum", "status", "ballots"],
     "properties": {
         "forum": {"type": "integer"},
+        "status": {"type": "string", "enum": [public.NOT_PUBLISHED, public.PUBLISHED]},
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "published_at": {"type": "string", "format": "date-time"},
         "envelope": {"type": "integer"},
         "rule": {"type": "string", "enum": list(results.RULE_NAMES)},
         "ballots": {"type": "integer"},
@@ -76,7 +85,10 @@ RECEIPT = {
 PATHS = {
     "/forums/{forum_id}/result": {
         "get": {
-            "summary": "Items ranked by votes and funded in rank order (after voting closes)",
+            "summary": (
+                "The published result (ranked items, funded set, rule and snapshot hash); "
+                "before publication only the number of ballots cast"
+            ),
             "parameters": [id_parameter("forum_id")],
             "responses": {
                 "200": {

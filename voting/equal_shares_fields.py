@@ -9,6 +9,7 @@ back together in the forum's ranking (:func:`fund_by_field`).
 from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import replace
 
 from voting.tally import Election
 from voting.tally import FUNDED
@@ -105,6 +106,7 @@ def fund_by_field(
             f"the fields' envelopes add up to {total}, more than the envelope {envelope}"
         )
     outcome: dict[str, Row] = {}
+    bought: set[str] = set()
     spent_in_fields = 0
     for part in sub_elections(election, field_envelopes):
         if part.field is None:
@@ -115,7 +117,9 @@ def fund_by_field(
         if part.field is not None:
             spent_in_fields += funding.spent
         outcome.update((row.item.id, row) for row in funding.rows)
-    return _combined(election.items, election.counts, outcome, envelope, field_envelopes)
+        bought |= funding.bought
+    funding = _combined(election.items, election.counts, outcome, envelope, field_envelopes)
+    return replace(funding, bought=frozenset(bought))
 
 
 def _combined(

@@ -3,7 +3,8 @@
 Only a published forum (phase ``published`` with its :class:`ResultSnapshot`) can be
 exported, and every file is built from that snapshot, the official record:
 
-* ``result.csv`` (:func:`result_csv`): the ranked items, one row each;
+* ``result.csv`` (:func:`result_csv`): the ranked items, one row each, with Korean
+  headers and words (:mod:`voting.resultcsv`);
 * ``snapshot.json`` (:func:`snapshot_json`): the snapshot payload, byte for byte as
   stored, whose SHA-256 is the published hash;
 * ``ballots.pb`` (:func:`ballots_pb`): the counted ballots, anonymised, in the Pabulib
@@ -11,13 +12,13 @@ exported, and every file is built from that snapshot, the official record:
 * ``open-data.zip`` (:func:`open_data_zip`): the three files above and a README.
 
 Anonymity of ``ballots.pb``: a ballot is written as its approved item ids and its
-channel only. Voter keys, ballot ids, receipt codes, birth years and cast times never
-leave the database. Voter ids are a fresh random permutation of ``1..N`` drawn for
+channel only, and the channel only when every channel that has ballots has at least 5
+(:func:`channels_publishable`). Voter keys, ballot ids, receipt codes, birth years and
+cast times never leave the database. Voter ids are a fresh random permutation of ``1..N`` drawn for
 each export, and rows are written in that random order, so an id links to nothing:
 not to a voter, not to a ballot, not to the order of casting, not to another export.
 """
 
-import csv
 import io
 import json
 import random
@@ -38,15 +39,17 @@ from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from voting import pabulib
+from voting import readme as readme_text
+from voting import resultcsv
 from voting import results
+from voting import turnout
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import ResultSnapshot
 
 SEOUL = ZoneInfo("Asia/Seoul")
 COUNTRY = "South Korea"
-LICENCE = "Licence: Korea Open Government License Type 1 (공공누리 제1유형: 출처표시) / CC BY 4.0"
-CSV_COLUMNS = ("rank", "item_id", "title", "field", "cost", "votes", "funded", "reason")
+CSV_COLUMNS = resultcsv.CSV_COLUMNS
 # Our rule names as Pabulib's META ``rule`` spells them; greedy is refined by its options.
 PB_RULES = {"greedy": "greedy", "equal_shares": "equalshares"}
 ZIP_NAMES = {
@@ -55,7 +58,6 @@ ZIP_NAMES = {
     "pb": "ballots.pb",
     "readme": "README.md",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -118,40 +120,9 @@ def filename(forum_id: int, kind: str) -> str:
 # --- CSV -----------------------------------------------------------------------------
 
 
-def _cell(text: str | None) -> str:
-    """Text for a spreadsheet cell; text a spreadsheet would run as a formula gets a quote."""
-    text = text or ""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def result_csv(record: Published) -> bytes:
-    """The ranked items of the snapshot as CSV: UTF-8 with a byte-order mark, CRLF lines.
-
-    Columns: ``rank`` (1 = most votes), ``item_id`` (the public item number),
-    ``title``, ``field`` (분야, empty when none), ``cost`` (whole KRW), ``votes``,
-    ``funded`` (1 or 0) and ``reason`` (``funded``, ``over_budget``,
-    ``over_field_budget``, ``below_threshold`` or ``stopped``), one row per item in
-    rank order. Values are the snapshot's; a title or field that a spreadsheet would
-    read as a formula (starting with ``=``, ``+``, ``-`` or ``@``) is prefixed with
-    ``'``; ``snapshot.json`` has the exact text.
-    """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for item in sorted(record.payload["items"], key=lambda row: row["rank"]):
-        writer.writerow(
-            [
-                item["rank"],
-                item["id"],
-                _cell(item["title"]),
-                _cell(item["field"]),
-                item["cost"],
-                item["votes"],
-                1 if item["funded"] else 0,
-                item["reason"],
-            ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """``result.csv`` of the snapshot: see :func:`voting.resultcsv.render`."""
+    return resultcsv.render(record.payload)
 
 
 # --- JSON ----------------------------------------------------------------------------
@@ -233,13 +204,21 @@ def pb_rule(payload: dict) -> dict[str, str]:
     return meta
 
 
-def _comment(payload: dict) -> str:
+def _comment(payload: dict, channels: bool = True) -> str:
     notes = [
         "voter_id values are drawn at random for each export: they identify no voter "
         "and no ballot and differ between downloads",
-        "voting_method is the ballot channel: online, assisted (entered by district "
-        "staff for a resident) or import (replayed from a file)",
     ]
+    if channels:
+        notes.append(
+            "voting_method is the ballot channel: online, assisted (entered by district "
+            "staff for a resident) or import (replayed from a file)"
+        )
+    else:
+        notes.append(
+            "the ballot channel is left out because a channel has fewer than "
+            f"{turnout.K_ANONYMITY} ballots, which could single out a voter"
+        )
     if payload["rule"] == "equal_shares":
         notes.append(
             "equalshares is the Method of Equal Shares with cost utilities, and what is "
@@ -255,7 +234,7 @@ def _comment(payload: dict) -> str:
     return " ".join(f"#{n}: {note}." for n, note in enumerate(notes, start=1))
 
 
-def pb_meta(record: Published, num_votes: int) -> dict[str, str]:
+def pb_meta(record: Published, num_votes: int, channels: bool = True) -> dict[str, str]:
     """The META section: what the election was and how it was decided.
 
     ``description`` is the forum title, ``country`` South Korea, ``unit`` the district
@@ -292,7 +271,7 @@ def pb_meta(record: Published, num_votes: int) -> dict[str, str]:
         meta["max_sum_cost"] = str(forum["cost_cap"])
     meta["language"] = "ko"
     meta["currency"] = record.forum.currency or "KRW"
-    meta["comment"] = _comment(payload)
+    meta["comment"] = _comment(payload, channels)
     return meta
 
 
@@ -317,8 +296,9 @@ def pb_election(record: Published, rng: random.Random | None = None) -> pabulib.
     ``category`` (field) and ``selected`` (1 when the snapshot funds it), in rank
     order. VOTES: ``voter_id`` (a random permutation of 1..N, new for every call;
     rows are written in voter_id order, hence in random order), ``vote`` (the
-    approved item ids, in rank order) and ``voting_method`` (the channel). Raises a
-    409 DomainError when the ballots do not reproduce the snapshot's counts.
+    approved item ids, in rank order) and ``voting_method`` (the channel, left out
+    when :func:`channels_publishable` says no). Raises a 409 DomainError when the
+    ballots do not reproduce the snapshot's counts.
     """
     rng = rng or random.SystemRandom()
     payload = record.payload
@@ -340,129 +320,63 @@ def pb_election(record: Published, rng: random.Random | None = None) -> pabulib.
         )
         for item in items
     ]
+    channels = channels_publishable(ballots)
     voters = [
         pabulib.PbVoter(
             id=str(pseudonym),
             picks=tuple(sorted(set(ballot.picks), key=position.__getitem__)),
-            extra={"voting_method": ballot.channel},
+            extra={"voting_method": ballot.channel} if channels else {},
         )
         for pseudonym, ballot in rows
     ]
-    return pabulib.PbElection(meta=pb_meta(record, len(ballots)), projects=projects, voters=voters)
+    meta = pb_meta(record, len(ballots), channels)
+    return pabulib.PbElection(meta=meta, projects=projects, voters=voters)
+
+
+def channels_publishable(ballots: list[CountedBallot]) -> bool:
+    """Whether the ballots file may give each ballot's channel: only when every channel
+    that has ballots has at least 5 (k-anonymity), so that the picks of the one or two
+    residents helped at a support point cannot be read off the file."""
+    counts = Counter(ballot.channel for ballot in ballots)
+    return all(count >= turnout.K_ANONYMITY for count in counts.values())
 
 
 def ballots_pb(record: Published, rng: random.Random | None = None) -> str:
-    """The text of ``ballots.pb``: :func:`pb_election` written by :func:`pabulib.dumps`."""
-    return pabulib.dumps(pb_election(record, rng))
+    """The text of ``ballots.pb``: :func:`pb_election` written by :func:`pabulib.dumps`.
+
+    A 409 DomainError when an item number cannot be written (a comma would split a
+    ballot's list of picks); the other files are unaffected.
+    """
+    election = pb_election(record, rng)
+    unwritable = [project.id for project in election.projects if "," in project.id]
+    if unwritable:
+        raise DomainError(
+            _(
+                "Item number %(id)s contains a comma, which the Pabulib ballot file "
+                "cannot hold; the other files are available.",
+                id=unwritable[0],
+            ),
+            status=409,
+            code="not_pabulib",
+        )
+    return pabulib.dumps(election)
 
 
 # --- README and ZIP ------------------------------------------------------------------
 
 
-def _rule_text(payload: dict) -> str:
-    rule = payload["rule"]
-    forum = payload["forum"]
-    if rule == "equal_shares":
-        return (
-            "Method of Equal Shares (Pabulib `equalshares`): the envelope is split equally "
-            "among the voters; an item is funded when the voters who approve it can pay "
-            "for it together from what is left of their shares, taking at each step the "
-            "item whose supporters each pay least. What is left of the envelope then goes "
-            "to items by number of votes."
-        )
-    parts = [
-        "Greedy by votes: items are ranked by votes (ties by item id, compared as text) "
-        "and funded in rank order while their cost fits what is left of the envelope."
-    ]
-    if forum.get("skip_misfits", True):
-        parts.append("An item that does not fit is skipped and the walk goes on.")
-    else:
-        parts.append("Funding stops at the first item that does not fit.")
-    if forum.get("min_votes"):
-        parts.append(f"Items with fewer than {forum['min_votes']} votes are not funded.")
-    if forum.get("field_envelopes"):
-        parts.append("Each field with its own envelope must also fit what is left of it.")
-    meta = pb_rule(payload)
-    parts.append(f"Pabulib META rule: `{meta['rule']}`.")
-    return " ".join(parts)
-
-
-def _pabutools_check(payload: dict) -> str:
-    plain = pb_rule(payload) == {"rule": "greedy"} and not payload["forum"].get("field_envelopes")
-    if plain:
-        return (
-            "Here `greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)`\n"
-            "   funds exactly those projects."
-        )
-    return (
-        "pabutools' plain greedy does not apply this rule's options (see Rule above),\n"
-        "   so compare with the rule as described."
-    )
-
-
-def _audit_check(payload: dict) -> str:
-    """Step 4 of "How to verify", for snapshots that record the audit log's head."""
-    head = payload.get("audit_head")
-    if not head:
-        return ""
-    return (
-        "\n4. `audit_head` in `snapshot.json` is the audit log's head at publication. On the\n"
-        "   server, `flask --app wsgi audit verify --expect-head "
-        f"{head['seq']}:{head['mac']}`\n"
-        "   checks that the log still holds that entry, unchanged, and all before it."
-    )
-
-
 def readme(record: Published) -> str:
-    """``README.md`` of the ZIP: what each file is, the rule, the hash, how to verify,
-    and the licence."""
-    payload = record.payload
-    forum = record.forum
-    sha = snapshot_sha256(record)
-    published_at = record.snapshot.published_at.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M")
-    funded = ", ".join(payload["funded"]) or "none"
-    return f"""# {payload["forum"]["title"]}: open data
-
-- District: {forum.district.name_ko}
-- Forum id: {forum.id}
-- Published: {published_at} (Asia/Seoul), rule `{payload["rule"]}`
-- Ballots counted: {payload["ballots_counted"]}; funded items: {funded}
-- SHA-256 of `snapshot.json`: `{sha}`
-
-## Files
-
-- `result.csv`: the items in rank order, one row each: rank, item_id, title, field,
-  cost (KRW), votes, funded (1/0), reason. UTF-8 with a byte-order mark, so that
-  spreadsheet programs show Korean text correctly.
-- `snapshot.json`: the published result snapshot, byte for byte as stored
-  (canonical JSON: sorted keys, no spaces, UTF-8). This is the official record; the
-  other files are derived from it and from the counted ballots.
-- `ballots.pb`: the counted ballots in the Pabulib format (https://pabulib.org/format),
-  readable by pabutools. Each ballot gives only the approved item ids and its channel
-  (`voting_method`). Voter ids are drawn at random for each download: they identify no
-  voter and no ballot, and differ from one download to the next.
-- `README.md`: this file.
-
-## Rule
-
-{_rule_text(payload)}
-
-## How to verify
-
-1. `sha256sum snapshot.json` (or `shasum -a 256 snapshot.json`) prints `{sha}`.
-2. On the server, `flask --app wsgi forum verify-snapshot {forum.id}` recomputes the
-   result from the stored ballots and compares it with this hash.
-3. With pabutools, `parse_pabulib("ballots.pb")` reads the ballots and the projects
-   marked `selected` 1 are the funded items. {_pabutools_check(payload)}{_audit_check(payload)}
-
-## 안내
-
-`result.csv`는 순위별 의제 결과, `snapshot.json`은 공표한 공식 결과 원본(SHA-256 `{sha}`),
-`ballots.pb`는 집계된 투표를 익명화한 Pabulib 형식 파일입니다. 투표자 번호는 내려받을 때마다
-새로 무작위로 정해지며 누구도 식별하지 않습니다.
-
-{LICENCE}
-"""
+    """``README.md`` of the ZIP, in Korean and English: what each file and column is,
+    the rule, how turnout is protected, the hash, how to verify, and the licence."""
+    facts = readme_text.Facts(
+        forum_id=record.forum.id,
+        district=record.forum.district.name_ko,
+        published_at=record.snapshot.published_at.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M"),
+        sha256=snapshot_sha256(record),
+        pb_rule=pb_rule(record.payload)["rule"],
+        columns=resultcsv.CSV_SPEC,
+    )
+    return readme_text.text(record.payload, facts)
 
 
 def open_data_zip(record: Published, rng: random.Random | None = None) -> bytes:

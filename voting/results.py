@@ -21,13 +21,15 @@ from deliberation import locking
 from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
-from deliberation.phases import results_visible
 from voting import tally
 from voting import turnout
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
+from voting.models import CHANNELS
 from voting.models import ResultSnapshot
+from voting.resultview import ResultView
+from voting.resultview import view_of
 
 RULE_NAMES = tuple(tally.RULES)
 
@@ -240,13 +242,14 @@ def result_for_cli(forum_id: int, rule: str = "greedy") -> Result:
 
 
 def channel_counts(forum_id: int) -> dict[str, int]:
+    """Counted ballots per channel, every channel present (0 when none)."""
     query = (
         select(Ballot.channel, func.count())
         .where(counted(forum_id))
         .group_by(Ballot.channel)
         .order_by(Ballot.channel)
     )
-    return dict(db.session.execute(query).all())
+    return {**dict.fromkeys(CHANNELS, 0), **dict(db.session.execute(query).all())}
 
 
 def age_bands(forum: Forum) -> dict[str, int]:
@@ -258,6 +261,33 @@ def age_bands(forum: Forum) -> dict[str, int]:
 
 
 # --- snapshots ----------------------------------------------------------------------
+
+
+def _funded_by(funding: tally.Funding, row: tally.Row) -> str | None:
+    """Equal shares: ``shares`` for an item its supporters paid for from their equal
+    shares, ``remainder`` for one funded from what was left, None if not funded."""
+    if not row.funded:
+        return None
+    return "shares" if row.item.id in funding.bought else "remainder"
+
+
+def _items(result: Result) -> list[dict]:
+    items = []
+    for r in result.rows:
+        item = {
+            "rank": r.row.rank,
+            "id": r.item.external_id,
+            "title": r.item.title,
+            "field": r.item.field.name if r.item.field else None,
+            "cost": r.item.cost,
+            "votes": r.row.votes,
+            "funded": r.row.funded,
+            "reason": r.row.reason,
+        }
+        if result.rule == "equal_shares":
+            item["funded_by"] = _funded_by(result.funding, r.row)
+        items.append(item)
+    return items
 
 
 def snapshot_payload(result: Result, audit_head: dict | None = None) -> dict:
@@ -288,24 +318,14 @@ def snapshot_payload(result: Result, audit_head: dict | None = None) -> dict:
         "ballots_counted": result.ballots,
         "ballots_excluded": excluded_count(forum.id),
         "counts": {r.item.external_id: r.row.votes for r in result.rows},
-        "items": [
-            {
-                "rank": r.row.rank,
-                "id": r.item.external_id,
-                "title": r.item.title,
-                "field": r.item.field.name if r.item.field else None,
-                "cost": r.item.cost,
-                "votes": r.row.votes,
-                "funded": r.row.funded,
-                "reason": r.row.reason,
-            }
-            for r in result.rows
-        ],
+        "items": _items(result),
         "funded": [r.item.external_id for r in result.funded_rows],
         "spent": funding.spent,
         "cut_rank": funding.cut_rank,
-        "channels": channel_counts(forum.id),
-        "age_bands": age_bands(forum),
+        # Published as they are stored: cells under 5 hidden (see turnout.protect), so
+        # that no published file, the hashed snapshot included, can single anyone out.
+        "channels": turnout.protect(channel_counts(forum.id)),
+        "age_bands": turnout.protect(age_bands(forum)),
     }
     if audit_head is not None:
         payload["audit_head"] = audit_head
@@ -418,84 +438,3 @@ def audit_anchors() -> list[audit.Anchor]:
             anchors.append(audit.Anchor(0, "unreadable", source))
     return anchors
 
-
-@dataclass
-class ResultView:
-    """What a results page shows, from a live computation or a published snapshot."""
-
-    forum: Forum
-    rule: str
-    ballots: int
-    spent: int
-    cut_rank: int | None
-    rows: list[dict]
-    fields: list[dict]
-    channels: dict[str, int]
-    age_bands: dict[str, int]
-    snapshot: ResultSnapshot | None = None
-    # With confirmed exclusions: the same rule without them, for comparison.
-    comparison: dict | None = None
-
-    @property
-    def funded_count(self) -> int:
-        return sum(1 for row in self.rows if row["funded"])
-
-    @property
-    def top_votes(self) -> int:
-        return max((row["votes"] for row in self.rows), default=0)
-
-    def as_json(self) -> dict:
-        """The public JSON shape, the same as ``forum result --json``."""
-        keys = ("rank", "id", "title", "cost", "votes", "funded")
-        return {
-            "forum": self.forum.id,
-            "envelope": self.forum.envelope,
-            "rule": self.rule,
-            "ballots": self.ballots,
-            "items": [{key: row[key] for key in keys} for row in self.rows],
-        }
-
-
-def _field_rows(forum: Forum, rows: list[dict]) -> list[dict]:
-    """Envelope use per field: funded cost against the field's envelope, when it has one."""
-    return [
-        {
-            "name": field.name,
-            "name_en": field.name_en,
-            "envelope": field.envelope,
-            "spent": sum(r["cost"] for r in rows if r["funded"] and r["field"] == field.name),
-        }
-        for field in forum.fields
-    ]
-
-
-def view_of(payload: dict, forum: Forum, snapshot: ResultSnapshot | None) -> ResultView:
-    names_en = {f.name: f.name_en for f in forum.fields}
-    rows = [dict(item, field_en=names_en.get(item["field"]) or "") for item in payload["items"]]
-    return ResultView(
-        forum=forum,
-        rule=payload["rule"],
-        ballots=payload["ballots_counted"],
-        spent=payload["spent"],
-        cut_rank=payload["cut_rank"],
-        rows=rows,
-        fields=_field_rows(forum, rows),
-        channels=payload["channels"],
-        age_bands={band: payload["age_bands"].get(band, 0) for band in turnout.AGE_BANDS},
-        snapshot=snapshot,
-    )
-
-
-def public_result(forum_id: int) -> tuple[Forum, ResultView | None]:
-    """The forum and its result once voting has closed (None while ballots can be cast).
-
-    A published forum shows its snapshot, exactly as published; a closed one the
-    greedy result computed now.
-    """
-    forum = forums.get_forum(forum_id)
-    if not results_visible(forum.phase, forums.window_of(forum), clock.now()):
-        return forum, None
-    snapshot = snapshot_of(forum.id)
-    if snapshot is not None:
-        return forum, view_of(json.loads(snapshot.payload), forum, snapshot)
-    return forum, view_of(snapshot_payload(compute_result(forum)), forum, None)

@@ -99,7 +99,10 @@ class Funding:
     ``rows`` are in rank order. ``spent`` is the total cost of the funded items,
     ``field_spent`` the same per field (every field of an item or of an
     envelope, 0 when nothing was funded there). ``cut_rank`` is the rank of the
-    first row that is not funded, or None when every row is funded.
+    first row that is not funded, or None when every row is funded. ``bought``
+    (equal shares only) holds the ids of the items the Method of Equal Shares
+    bought, whose supporters together paid exactly their cost from their shares;
+    the other funded items were funded from what was left (the completion).
     """
 
     rows: list[Row]
@@ -107,6 +110,7 @@ class Funding:
     spent: int
     field_spent: dict[str, int]
     cut_rank: int | None
+    bought: frozenset[str] = frozenset()
 
     @property
     def funded_ids(self) -> list[str]:
@@ -509,6 +513,7 @@ def _fund_one_election(
     mes = _Mes(election.profile, election.counts, eligible, utility)
     chosen = mes.complete(envelope, increment) if completion else mes.once(envelope)
     funded = {mes.items[q].id for q in chosen}
+    bought = frozenset(funded)
     if completion:
         left = envelope - sum(mes.items[q].cost for q in chosen)
         for item in eligible:
@@ -536,7 +541,12 @@ def _fund_one_election(
             cut_rank = position
         rows.append(Row(position, item, votes, reason == FUNDED, reason))
     return Funding(
-        rows=rows, envelope=envelope, spent=spent, field_spent=field_spent, cut_rank=cut_rank
+        rows=rows,
+        envelope=envelope,
+        spent=spent,
+        field_spent=field_spent,
+        cut_rank=cut_rank,
+        bought=bought,
     )
 
 

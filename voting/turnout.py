@@ -23,3 +23,27 @@ def by_age_band(per_birth_year: Mapping[int | None, int], voting_year: int) -> d
     for year, count in per_birth_year.items():
         bands[age_band(year, voting_year)] += count
     return bands
+
+
+K_ANONYMITY = 5
+UNDER_K = "<5"
+AT_LEAST_K = "≥5"
+
+
+def protect(cells: Mapping[str, int], k: int = K_ANONYMITY) -> dict[str, int | str]:
+    """Turnout cells that are safe to publish: none can single out a person (k = 5).
+
+    A cell under ``k`` (0 included) is shown as ``"<5"``. The total of a table is
+    published, so the hidden cells' sum is known: when they hold between 1 and
+    ``k - 1`` ballots together, the smallest shown cell is hidden as well, as
+    ``"≥5"`` (ties: the first in order), so that the hidden cells hold at least ``k``.
+    """
+    shown = {name: count for name, count in cells.items() if count >= k}
+    hidden = sum(count for count in cells.values() if count < k)
+    safe: dict[str, int | str] = {
+        name: count if name in shown else UNDER_K for name, count in cells.items()
+    }
+    if 0 < hidden < k and shown:
+        smallest = min(shown, key=lambda name: shown[name])
+        safe[smallest] = AT_LEAST_K
+    return safe

@@ -21,8 +21,8 @@ from auth.services import token_digest
 from core.errors import DomainError
 from core.extensions import limiter
 from core.extensions import login_manager
+from voting import public
 from voting import receipts
-from voting import results as outcomes
 from voting import services
 from voting.forms import BallotForm
 from voting.forms import ReceiptCheckForm
@@ -177,7 +177,7 @@ def receipt_check():
 
 @bp.get("/forums/<int:forum_id>/results")
 def results(forum_id: int):
-    forum, result = outcomes.public_result(forum_id)
-    if result is None:
-        return render_template("voting/results_pending.html", forum=forum)
-    return render_template("voting/results.html", result=result, forum=forum)
+    outcome = public.public_result(forum_id)
+    if outcome.view is None:
+        return render_template("voting/results_pending.html", outcome=outcome, forum=outcome.forum)
+    return render_template("voting/results.html", result=outcome.view, forum=outcome.forum)

@@ -2,6 +2,7 @@
 
 from core.extensions import db
 from tests import factories
+from voting import results
 from voting import services
 
 
@@ -36,8 +37,15 @@ def test_result_is_refused_while_open_then_served(client, app):
     early = client.get(f"/api/v1/forums/{forum.id}/result")
     assert early.status_code == 409 and early.get_json()["error"] == "not_closed"
     app.config["CLOCK"] = lambda: forum.voting_ends_at
+    closed = client.get(f"/api/v1/forums/{forum.id}/result").get_json()
+    assert closed == {"forum": forum.id, "status": "not_published", "ballots": 1}
+    forum.phase = "closed"
+    db.session.commit()
+    team = factories.staff("team", "district_team", forum.district.code)
+    snapshot = results.publish(team, forum.id, "greedy")
     result = client.get(f"/api/v1/forums/{forum.id}/result").get_json()
     assert result["ballots"] == 1 and result["rule"] == "greedy"
+    assert result["status"] == "published" and result["sha256"] == snapshot.sha256
     assert [i["rank"] for i in result["items"]] == [1, 2, 3, 4, 5]
     assert sum(i["votes"] for i in result["items"]) == 3
 

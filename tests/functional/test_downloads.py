@@ -80,7 +80,7 @@ def test_csv_ballots_and_zip_downloads_are_readable(client, app):
     data = client.get(f"/forums/{forum_id}/results.csv").get_data()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert rows[0][:3] == ["rank", "item_id", "title"] and len(rows) == 11
+    assert rows[0][:3] == ["순위", "의제 번호", "제목"] and len(rows) == 11
 
     ballots = client.get(f"/forums/{forum_id}/ballots.pb")
     assert ballots.headers["Cache-Control"] == "no-store"

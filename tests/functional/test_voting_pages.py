@@ -165,6 +165,13 @@ def test_results_hidden_while_open_and_shown_after_close(client, app):
     pending = text(client.get(f"/forums/{forum.id}/results"))
     assert 'id="results"' not in pending
     app.config["CLOCK"] = lambda: forum.voting_ends_at
+    closed = text(client.get(f"/forums/{forum.id}/results"))
+    assert 'id="results"' not in closed and 'id="ballot-count">1<' in closed
+    forum.phase = "closed"
+    db.session.commit()
+    from voting import results
+
+    results.publish(factories.staff("team", "district_team", "11560"), forum.id, "greedy")
     page = text(client.get(f"/forums/{forum.id}/results"))
     assert 'id="results"' in page and 'id="ballot-count"' in page
     assert "Item 1" in page

@@ -202,11 +202,10 @@ def test_seoul_forum_meta_dates_channels_and_nothing_personal(app):
     assert meta["min_length"] == meta["max_length"] == "3"
     assert meta["description"] == forum.title and meta["rule"] == "greedy"
     assert "복지 200000000" in meta["comment"]
-    assert text.splitlines()[text.splitlines().index("VOTES") + 1] == "voter_id;vote;voting_method"
-    assert (
-        sorted(v.extra["voting_method"] for v in election.voters)
-        == ["assisted"] * 2 + ["online"] * 4
-    )
+    # Two ballots from a support point: fewer than 5, so no ballot's channel is written.
+    assert text.splitlines()[text.splitlines().index("VOTES") + 1] == "voter_id;vote"
+    assert not any("voting_method" in v.extra for v in election.voters)
+    assert "fewer than 5 ballots" in meta["comment"]
     assert {p.category for p in election.projects} == {"복지", "교육", "환경"}
     for ballot in db.session.execute(select(Ballot).filter_by(forum_id=forum.id)).scalars():
         assert ballot.voter_key not in text and ballot.receipt_code not in text
@@ -235,6 +234,16 @@ def test_equal_shares_uses_the_pabulib_rule_name():
     assert exports.pb_rule(payload) == {"rule": "equalshares"}
 
 
+WORDS = {
+    "funded": "선정",
+    "over_budget": "남은 예산 초과",
+    "over_field_budget": "분야 예산 초과",
+    "below_threshold": "최소 득표 미달",
+    "stopped": "미선정",
+    "not_selected": "미선정",
+}
+
+
 def test_csv_rows_are_the_snapshot_items_in_rank_order(app):
     forum_id = published_file(app, TOULOUSE)
     record = exports.published(forum_id)
@@ -250,8 +259,8 @@ def test_csv_rows_are_the_snapshot_items_in_rank_order(app):
             i["field"] or "",
             str(i["cost"]),
             str(i["votes"]),
-            "1" if i["funded"] else "0",
-            i["reason"],
+            "선정" if i["funded"] else "미선정",
+            WORDS[i["reason"]],
         ]
         for i in record.payload["items"]
     ]

@@ -526,3 +526,14 @@ def test_an_election_counts_votes_and_ballots():
         frozenset(): 1,
     }
     assert Election(election.items, {("a",): 2}).profile == {frozenset({"a"}): 2}
+
+
+def test_bought_names_the_items_paid_by_their_supporters_not_the_fill():
+    """MES buys A and C from the voters' shares; B, which no ballot picks, is funded
+    by the completion from what is left; greedy buys nothing that way."""
+    items = [Item("A", 200), Item("B", 30), Item("C", 50), Item("D", 100)]
+    ballots = {frozenset("AD"): 4, frozenset("AC"): 3}
+    funding = equal_shares(ballots, items, 300)
+    assert funding.funded_ids == ["A", "C", "B"]
+    assert funding.bought == {"A", "C"}
+    assert tally.greedy_rule(Election.from_ballots(ballots, items), Options(300)).bought == set()

@@ -122,3 +122,15 @@ def test_without_field_envelopes_every_ballot_takes_part():
     assert equal_shares(
         [["r1"], []], [Item("r1", 10)], 10, completion=False, field_envelopes={}
     ).funded_ids == []
+
+
+
+def test_the_items_bought_by_shares_are_those_bought_in_each_sub_election():
+    # 환경 (100 for its 2 voters, 50 each) buys e1 (60) from its supporters' shares.
+    # The rest runs on 200 - 60 = 140 for its 2 voters (70 each): w1 (50) costs its two
+    # supporters 25 each, then r1 (30) fits the 45 its supporter has left. All three
+    # are "bought" (funded_by "shares" in the published snapshot), none by a remainder.
+    ballots = [["e1"], ["e1"], ["w1"], ["w1", "r1"]]
+    funding = equal_shares(ballots, ITEMS, 200, field_envelopes={"환경": 100}, completion=False)
+    assert funding.bought == frozenset({"e1", "w1", "r1"})
+    assert set(funding.funded_ids) == {"e1", "w1", "r1"}
