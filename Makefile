@@ -7,7 +7,7 @@ FLASK := $(VENV)/flask --app wsgi
 
 demo: venv translations
 	$(FLASK) db upgrade
-	$(FLASK) demo
+	PORT=$(PORT) $(FLASK) demo
 	@echo "Open http://127.0.0.1:$(PORT)"
 	PORT=$(PORT) exec $(FLASK) run --host 127.0.0.1 --port $(PORT)
 

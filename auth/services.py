@@ -280,7 +280,12 @@ def actor_names(actors) -> dict[str, str]:
         select(Role).where(Role.voter_key.in_(set(keys.values()))).order_by(Role.id)
     ).scalars():
         roles.setdefault(granted.voter_key, []).append(granted)
-    names = {"cli": _("Command line"), "demo": _("Demo data")}
+    names = {
+        "cli": _("Command line"),
+        "system:cli": _("Command line"),
+        "demo": _("Demo data"),
+        "system:upgrade": _("Database upgrade"),
+    }
     for user_id, key in keys.items():
         held = roles.get(key, [])
         name = next((r.name for r in held if r.name), "") or display_name(key)

@@ -1,16 +1,15 @@
-"""Demo data: this year's open forum for 영등포구 and last year's closed one with ballots."""
+"""Demo data for 영등포구: this year's open forum, the 2020 forum (closed, its flag
+waiting for review and its result for publication), the 2019 forum (published), and the
+staff who run them, signed in through the development identity provider."""
 
-import random
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-from sqlalchemy import bindparam
 from sqlalchemy import select
 
-from auth.services import derive_voter_key
+from auth.services import grant_role
 from core import clock
 from core.districts import DEMO_DISTRICT
 from core.districts import SEOUL_DISTRICTS
@@ -19,16 +18,29 @@ from deliberation.models import AgendaItem
 from deliberation.models import District
 from deliberation.models import Field
 from deliberation.models import Forum
-from voting import bulk
-from voting import receipts
+from voting import demo_ballots
+from voting import publication
 from voting import review
-from voting import services
-from voting.models import Ballot
+from voting.demo_ballots import Electorate
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CURRENT_SLUG = "yeongdeungpo-open-forum"
 PAST_SLUG = "yeongdeungpo-2020"
 PAST_BALLOTS = 3000
+PUBLISHED_SLUG = "yeongdeungpo-2019"
+PUBLISHED_BALLOTS = 2000
+DEMO_ACTOR = "demo"
+
+# Who runs the demo, by the identifier they type at the development identity provider:
+# (identifier, role, name). Two of each staff role, so that publication and confirming a
+# flag that changes the result can each be approved by a second person.
+STAFF = [
+    ("team-kim", "district_team", "김담당"),
+    ("team-lee", "district_team", "이승인"),
+    ("reviewer-park", "operator", "박검토"),
+    ("reviewer-choi", "operator", "최검토"),
+    ("admin-jung", "admin", "정관리"),
+]
 
 FIELDS = [
     ("복지", "Welfare"),
@@ -211,8 +223,21 @@ PAST_ITEMS = [
     ),
 ]
 
-# Relative popularity of last year's items, for generated ballots.
+# Relative popularity of the 2020 items, for generated ballots.
 PAST_WEIGHTS = [9, 5, 8, 4, 7, 3, 10, 6, 3, 2, 4, 5.5]
+
+PUBLISHED_ITEMS = [
+    (0, "무더위 쉼터 운영 시간 연장", "여름철 경로당과 주민센터 무더위 쉼터를 저녁 9시까지 엽니다.", "신길동 주민모임", 25_000_000),
+    (0, "치매 어르신 가족 쉼 프로그램", "치매 어르신을 돌보는 가족에게 주말 돌봄과 상담을 지원합니다.", "돌봄 가족 모임", 45_000_000),
+    (1, "청소년 진로 멘토링", "지역 직장인이 청소년과 만나 진로를 함께 고민합니다.", "청소년 지도협의회", 30_000_000),
+    (1, "작은도서관 야간 개방", "아파트 작은도서관을 평일 밤 10시까지 엽니다.", "작은도서관 협의회", 20_000_000),
+    (2, "안양천 정화 모임 지원", "안양천 산책로 정화 활동에 장비와 간식을 지원합니다.", "안양천 지킴이", 12_000_000),
+    (2, "횡단보도 그늘막 설치", "횡단보도 앞에 여름철 그늘막을 설치합니다.", "주민자치회", 60_000_000),
+    (3, "안심 귀갓길 조명 개선", "어두운 골목에 LED 조명과 안내 표지를 설치합니다.", "여성단체협의회", 80_000_000),
+    (4, "동네 반찬 나눔 부엌", "이웃이 함께 반찬을 만들어 혼자 사는 이웃과 나눕니다.", "마을 부엌 모임", 35_000_000),
+    (5, "마을기업 창업 교실", "마을기업을 꿈꾸는 주민을 위한 창업 교육을 엽니다.", "사회적경제 지원센터", 40_000_000),
+]
+PUBLISHED_WEIGHTS = [8, 6, 5, 7, 3, 6, 9, 5, 2]
 
 
 def _district() -> District:
@@ -226,7 +251,10 @@ def _district() -> District:
     return district
 
 
-def _forum(district, slug, title, description, phase, starts, ends, items, field_envelopes=None):
+def _forum(
+    district, slug, title, description, phase, starts, ends, items, field_envelopes=None,
+    envelope=500_000_000,
+):
     forum = Forum(
         district=district,
         slug=slug,
@@ -237,7 +265,7 @@ def _forum(district, slug, title, description, phase, starts, ends, items, field
         voting_ends_at=ends,
         min_picks=3,
         max_picks=3,
-        envelope=500_000_000,
+        envelope=envelope,
         created_at=clock.now(),
     )
     fields = []
@@ -261,100 +289,6 @@ def _forum(district, slug, title, description, phase, starts, ends, items, field
         )
     db.session.add(forum)
     return forum
-
-
-# Where organic ballots come from: home broadband prefixes and the carriers' mobile ones.
-NETWORKS = [f"59.{n // 250}.{n % 250}.0" for n in range(900)] + [f"211.234.{n}.0" for n in range(8)]
-AGENTS = [
-    "Mozilla/5.0 (Linux; Android 14; SM-S921N) AppleWebKit/537.36 SamsungBrowser/25.0",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Safari/604.1",
-    "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36",
-    "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 NAVER(inapp; search; 1.0)",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
-]
-# The bloc: 40 identities first seen that morning vote from one phone at a community
-# centre within ten minutes, for the youth office and two small items organic voters
-# seldom pick together; a quarter vary one pick. Confirming it changes the funded set.
-BLOC_SIZE = 40
-BLOC_PICKS = (8, 10, 11)
-BLOC_VARIANTS = (3, 9)
-BLOC_AT = datetime(2020, 7, 9, 14, 5, tzinfo=SEOUL)
-
-
-def _organic(rng: random.Random, n: int) -> tuple[services.Signals, timedelta]:
-    """Resident n's signals at cast time, and how long before voting they first signed in."""
-    home = rng.random() < 0.6
-    network = NETWORKS[rng.randrange(900)] if home else NETWORKS[900 + rng.randrange(8)]
-    address = network.rsplit(".", 1)[0] + f".{rng.randrange(2, 250)}"
-    found = services.Signals(address, rng.choice(AGENTS), f"demo-phone-{n}")
-    return found, timedelta(days=rng.uniform(1, 400))
-
-
-def _bloc_ballot(pepper: str, items, n: int, rng: random.Random):
-    picks = list(BLOC_PICKS)
-    if n % 4 == 3:
-        picks[n % 3] = BLOC_VARIANTS[n % 2]
-    when = BLOC_AT + timedelta(seconds=14 * n + rng.randrange(5))
-    ballot = bulk.NewBallot(
-        voter_key=derive_voter_key(pepper, "demo-2020", f"newcomer-{n}"),
-        receipt_code=receipts.new_code(),
-        cast_at=when,
-        item_ids=[items[index].id for index in sorted(picks)],
-        channel="online",
-        birth_year=rng.randint(1995, 2004),
-    )
-    found = services.Signals("175.211.40.17", AGENTS[0], "demo-centre-tablet")
-    return ballot, found, timedelta(minutes=rng.randint(20, 180))
-
-
-def _past_ballots(forum: Forum) -> None:
-    """Generated ballots: three distinct picks drawn by popularity, spread over the week,
-    with the review signals the casting path records (reduced and hashed the same way),
-    and one bloc among them (:data:`BLOC_SIZE`)."""
-    rng = random.Random(2020)
-    pepper = current_app.config["VOTER_KEY_PEPPER"]
-    items = sorted(forum.items, key=lambda item: item.position)
-    span = (forum.voting_ends_at - forum.voting_starts_at).total_seconds()
-    ballots, signals = [], {}
-    for n in range(PAST_BALLOTS - BLOC_SIZE):
-        picks: set[int] = set()
-        while len(picks) < 3:
-            picks.add(rng.choices(range(len(items)), weights=PAST_WEIGHTS)[0])
-        ballot = bulk.NewBallot(
-            voter_key=derive_voter_key(pepper, "demo-2020", f"resident-{n}"),
-            receipt_code=receipts.new_code(),
-            cast_at=forum.voting_starts_at + timedelta(seconds=rng.random() * span),
-            item_ids=[items[index].id for index in sorted(picks)],
-            channel="online",
-            birth_year=rng.randint(1940, 2006),
-        )
-        ballots.append(ballot)
-        signals[ballot.receipt_code] = (ballot, *_organic(rng, n))
-    for n in range(BLOC_SIZE):
-        ballot, found, before = _bloc_ballot(pepper, items, n, rng)
-        ballots.append(ballot)
-        signals[ballot.receipt_code] = (ballot, found, before)
-    bulk.insert_ballots(forum.id, ballots)
-    rows = [
-        {
-            "code": code,
-            "first_seen": b.cast_at - before,
-            **services._signal_columns(found),
-        }  # the casting path's reduction
-        for code, (b, found, before) in signals.items()
-    ]
-    table = Ballot.__table__
-    db.session.connection().execute(
-        table.update()
-        .where(table.c.receipt_code == bindparam("code"))
-        .values(
-            first_seen_at=bindparam("first_seen"),
-            network_hash=bindparam("network_hash"),
-            agent_hash=bindparam("agent_hash"),
-            device_hash=bindparam("device_hash"),
-        ),
-        rows,
-    )
 
 
 def seed_demo() -> list[str]:
@@ -389,10 +323,39 @@ def seed_demo() -> list[str]:
             field_envelopes={"환경": 100_000_000},
         )
         db.session.flush()
-        _past_ballots(forum)
+        demo_ballots.past_ballots(
+            forum, Electorate(2020, PAST_BALLOTS, PAST_WEIGHTS, "demo-2020", bloc=True)
+        )
         db.session.commit()
         # A new operator finds the bloc waiting on the review page.
         review.scan_forum(forum.id, actor="demo")
         done.append(PAST_SLUG)
+    if not db.session.execute(select(Forum.id).filter_by(slug=PUBLISHED_SLUG)).first():
+        _published_forum(district)
+        done.append(PUBLISHED_SLUG)
+    for subject, role, name in STAFF:
+        code = DEMO_DISTRICT if role == "district_team" else None
+        grant_role(subject, role, code, DEMO_ACTOR, name=name)
     db.session.commit()
     return done
+
+
+def _published_forum(district: District) -> None:
+    """The 2019 forum: 2,000 generated ballots on a 200,000,000원 envelope, published
+    under the greedy rule as an audited system action, so its result is public."""
+    forum = _forum(
+        district,
+        PUBLISHED_SLUG,
+        "2019년 영등포구 열린공론장",
+        "2019년 7월 주민 투표로 정한 2020년 협치의제입니다.",
+        "closed",
+        datetime(2019, 7, 8, 0, 0, tzinfo=SEOUL).astimezone(UTC),
+        datetime(2019, 7, 14, 23, 59, 59, tzinfo=SEOUL).astimezone(UTC),
+        PUBLISHED_ITEMS,
+        envelope=200_000_000,
+    )
+    db.session.flush()
+    electorate = Electorate(2019, PUBLISHED_BALLOTS, PUBLISHED_WEIGHTS, "demo-2019")
+    demo_ballots.past_ballots(forum, electorate)
+    db.session.commit()
+    publication.publish_as_system(forum.id, "greedy", actor=DEMO_ACTOR)

@@ -52,3 +52,51 @@ def test_a_new_operator_sees_the_demo_flag_at_once(client, app):
     listing = text(client.get("/operator/flags"))
     assert listing.count('class="card flag') >= 1
     assert forum.title in listing and "한 기기에서 40명 투표 · 10분 사이" in listing
+
+
+def test_the_2019_forum_is_published_and_its_result_is_public(client, app):
+    from voting.demo import PUBLISHED_BALLOTS
+    from voting.demo import PUBLISHED_SLUG
+    from voting.models import ResultSnapshot
+
+    seed_demo()
+    seed_demo()  # publishing is not repeated
+    forum = db.session.execute(select(Forum).filter_by(slug=PUBLISHED_SLUG)).scalar_one()
+    assert forum.phase == "published"
+    snapshots = select(func.count()).select_from(ResultSnapshot).filter_by(forum_id=forum.id)
+    assert db.session.execute(snapshots).scalar_one() == 1
+    page = text(client.get(f"/forums/{forum.id}/results"))
+    assert "결과 공표 전" not in page and "선정" in page
+    result = client.get(f"/api/v1/forums/{forum.id}/result").get_json()
+    assert result["ballots"] == PUBLISHED_BALLOTS
+    assert 0 < sum(item["funded"] for item in result["items"]) < len(result["items"])
+    assert client.get(f"/api/v1/forums/{forum.id}/result").status_code == 200
+
+
+def test_the_demo_staff_sign_in_with_their_roles_and_names(client, app):
+    from core.districts import DEMO_DISTRICT
+    from voting.demo import STAFF
+
+    seed_demo()
+    seed_demo()  # granting again changes nothing
+    team = factories.user("team-kim", DEMO_DISTRICT, issuer=app.config["OIDC_ISSUER"])
+    reviewer = factories.user("reviewer-park", DEMO_DISTRICT, issuer=app.config["OIDC_ISSUER"])
+    assert team.has_role("district_team", DEMO_DISTRICT)
+    assert reviewer.has_role("operator")
+    sign_in(client, team)
+    assert _past().title in text(client.get("/manage/"))
+    admin = factories.user("admin-jung", DEMO_DISTRICT, issuer=app.config["OIDC_ISSUER"])
+    sign_in(client, admin)
+    roles = text(client.get("/admin/roles"))
+    assert all(name in roles for _subject, _role, name in STAFF)
+
+
+def test_the_audit_log_names_system_actors_in_words(client, app):
+    from auth.services import actor_names
+
+    seed_demo()
+    sign_in(client, factories.staff("new-operator", "operator"))
+    page = text(client.get("/operator/audit"))
+    assert "데모 데이터" in page and ">demo<" not in page
+    words = actor_names({"system:cli", "system:upgrade", "cli", "demo"})
+    assert not any(":" in name or name in {"cli", "demo"} for name in words.values())
