@@ -17,6 +17,7 @@ from core.extensions import db
 from deliberation.models import Forum
 from voting.demo import CURRENT_SLUG
 from voting.demo import PAST_SLUG
+from voting.demo import PUBLISHED_SLUG
 from voting.demo import seed_demo
 
 CHROMIUM = "/usr/bin/chromium"
@@ -161,10 +162,15 @@ def sign_in() -> Callable:
 
 @pytest.fixture
 def demo(app) -> SimpleNamespace:
-    """The demo data: this year's open forum and the closed 2020 one, by id."""
+    """The demo data by id: this year's open forum, the closed 2020 one (its result not
+    yet published) and the published 2019 one."""
     seed_demo()
 
     def forum_id(slug: str) -> int:
         return db.session.execute(select(Forum.id).filter_by(slug=slug)).scalar_one()
 
-    return SimpleNamespace(current=forum_id(CURRENT_SLUG), past=forum_id(PAST_SLUG))
+    return SimpleNamespace(
+        current=forum_id(CURRENT_SLUG),
+        past=forum_id(PAST_SLUG),
+        published=forum_id(PUBLISHED_SLUG),
+    )

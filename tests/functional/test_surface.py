@@ -187,6 +187,7 @@ def test_production_sends_hsts_and_secure_cookies(backend, tmp_path):
         DEV_IDP=False,
         SECRET_KEY="s" * 32,
         VOTER_KEY_PEPPER="p" * 32,
+        AUDIT_KEY="a" * 32,
         SESSION_COOKIE_SECURE=True,
         OIDC_ISSUER="https://idp.example",
         OIDC_CLIENT_SECRET="the-secret-the-provider-issued",
