@@ -80,12 +80,17 @@ def _rule_of(form: PublishForm) -> str:
     return form.rule.data
 
 
+def _published(snapshot, forum_id: int):
+    """To the public results, saying the snapshot's hash, once a result is published."""
+    flash(_("Result published. SHA-256 %(hash)s", hash=snapshot.sha256[:16] + "…"), "success")
+    return redirect(url_for("voting.results", forum_id=forum_id))
+
+
 @bp.post("/publish")
 @team_only
 def publish(forum_id: int):
-    snapshot = publication.publish_directly(current_user, forum_id, _rule_of(PublishForm()))
-    flash(_("Result published. SHA-256 %(hash)s", hash=snapshot.sha256[:16] + "…"), "success")
-    return redirect(url_for("voting.results", forum_id=forum_id))
+    rule = _rule_of(PublishForm())
+    return _published(publication.publish_directly(current_user, forum_id, rule), forum_id)
 
 
 @bp.post("/publish/propose")
@@ -105,9 +110,8 @@ def confirm_approval(forum_id: int):
 @bp.post("/publish/approve")
 @team_only
 def approve(forum_id: int):
-    snapshot = publication.approve(current_user, forum_id, _rule_of(PublishForm()))
-    flash(_("Result published. SHA-256 %(hash)s", hash=snapshot.sha256[:16] + "…"), "success")
-    return redirect(url_for("voting.results", forum_id=forum_id))
+    rule = _rule_of(PublishForm())
+    return _published(publication.approve(current_user, forum_id, rule), forum_id)
 
 
 @bp.post("/publish/withdraw")

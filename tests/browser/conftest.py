@@ -174,3 +174,23 @@ def demo(app) -> SimpleNamespace:
         past=forum_id(PAST_SLUG),
         published=forum_id(PUBLISHED_SLUG),
     )
+
+
+@pytest.fixture
+def check_receipt(new_page, fits_phone) -> Callable:
+    """A resident, signed out on their own phone, checks a receipt code at /receipt and
+    is told it was excluded, with the operator's reason; returns their page."""
+    from voting import receipts
+
+    def check(base: str, code: str, reason: str):
+        page = new_page()
+        page.goto(base + "/receipt")
+        page.fill("#code", receipts.display(code))
+        page.locator("form button[type=submit]").click()
+        expect(page.locator("#receipt-status")).to_contain_text("제외되었습니다")
+        expect(page.locator("#receipt-status")).to_contain_text(receipts.display(code))
+        expect(page.locator("#excluded-reason")).to_have_text(reason)
+        fits_phone(page)
+        return page
+
+    return check

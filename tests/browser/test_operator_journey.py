@@ -11,7 +11,6 @@ from sqlalchemy import select
 from auth.models import Role
 from core.extensions import db
 from tests import factories
-from voting import receipts
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 
@@ -43,7 +42,7 @@ def _decide(page, action: str, reason: str) -> None:
 
 
 def test_a_new_operator_reviews_the_demo_bloc_with_a_second_operator(
-    app, live_server, demo, new_page, sign_in, screenshot, fits_phone
+    app, live_server, demo, new_page, sign_in, screenshot, fits_phone, check_receipt
 ):
     base = live_server.url
     _operator(app, *FIRST)
@@ -122,11 +121,5 @@ def test_a_new_operator_reviews_the_demo_bloc_with_a_second_operator(
 
     # A bloc member checks their receipt: excluded, with the first operator's reason.
     code = db.session.get(Ballot, members[0]).receipt_code
-    resident = new_page()
-    resident.goto(base + "/receipt")
-    resident.fill("#code", receipts.display(code))
-    resident.locator("form button[type=submit]").click()
-    expect(resident.locator("#receipt-status")).to_contain_text("제외되었습니다")
-    expect(resident.locator("#excluded-reason")).to_have_text(REASON)
-    fits_phone(resident)
+    resident = check_receipt(base, code, REASON)
     screenshot(resident, "operator-5-receipt.png")

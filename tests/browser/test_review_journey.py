@@ -21,7 +21,6 @@ from core.extensions import db
 from deliberation.models import Forum
 from tests import factories
 from tests.integration.test_review import bloc_forum  # noqa: F401
-from voting import receipts
 from voting import review
 from voting.models import AnomalyFlag
 from voting.models import Ballot
@@ -75,6 +74,7 @@ def test_two_operators_exclude_a_bloc_and_the_team_and_resident_see_it(
     sign_in,
     screenshot,
     fits_phone,
+    check_receipt,
 ):
     base = live_server.url
     forum_id = bloc_forum.id
@@ -188,11 +188,4 @@ def test_two_operators_exclude_a_bloc_and_the_team_and_resident_see_it(
 
     # A bloc member checks their receipt: excluded, with the first operator's reason.
     code = db.session.get(Ballot, members[0]).receipt_code
-    resident = new_page()
-    resident.goto(base + "/receipt")
-    resident.fill("#code", receipts.display(code))
-    resident.locator("form button[type=submit]").click()
-    expect(resident.locator("#receipt-status")).to_contain_text("제외되었습니다")
-    expect(resident.locator("#receipt-status")).to_contain_text(receipts.display(code))
-    expect(resident.locator("#excluded-reason")).to_have_text(REASON)
-    fits_phone(resident)
+    check_receipt(base, code, REASON)

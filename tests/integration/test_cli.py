@@ -2,7 +2,6 @@
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func
@@ -10,21 +9,12 @@ from sqlalchemy import select
 
 from core.extensions import db
 from deliberation.models import Forum
+from tests.realdata import DATA
+from tests.realdata import REAL
+from tests.realdata import RULES
 from voting import tally
 from voting.models import Ballot
 from voting.models import BallotChoice
-
-DATA = Path(__file__).parent.parent / "data"
-REAL = [
-    "France_Toulouse_2022_6_-_Saint-Cyprien",
-    "Poland_Gdynia_2024_Cisowa__small",
-    "Poland_Warszawa_2026_Srodmiescie_Poludniowe",
-]
-RULES = {
-    "greedy": "greedy",
-    "greedy-no-skip": "greedy_no_skip",
-    "greedy-threshold": "greedy_threshold",
-}
 
 
 def run(app, *args):
@@ -83,16 +73,19 @@ def test_demo_is_idempotent_and_last_years_result_is_ready(app):
     second = run(app, "demo")
     assert second.exit_code == 0
     assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == counts
-    assert db.session.execute(select(func.count()).select_from(Forum)).scalar_one() == 2
-    past, current = forums
+    assert db.session.execute(select(func.count()).select_from(Forum)).scalar_one() == 3
+    published, past, current = forums
+    assert published.phase == "published"
     assert past.phase == "closed" and current.phase == "voting"
     assert len(current.fields) == 6 and len(current.items) == 15
     assert current.envelope == 500_000_000 and current.district.name_ko == "영등포구"
     assert (current.voting_ends_at - current.voting_starts_at).days == 7
-    assert counts >= 2000
+    past_counts = select(func.count()).select_from(Ballot).filter_by(forum_id=past.id)
+    past_ballots = db.session.execute(past_counts).scalar_one()
+    assert past_ballots >= 2000
     result = json.loads(run(app, "forum", "result", str(past.id), "--json").output)
-    assert result["ballots"] == counts
-    assert sum(i["votes"] for i in result["items"]) == 3 * counts
+    assert result["ballots"] == past_ballots
+    assert sum(i["votes"] for i in result["items"]) == 3 * past_ballots
     assert any(i["funded"] for i in result["items"])
     funded_cost = sum(i["cost"] for i in result["items"] if i["funded"])
     assert funded_cost <= 500_000_000

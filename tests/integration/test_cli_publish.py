@@ -1,7 +1,6 @@
 """`forum publish`: a closed forum published from the command line, then exported."""
 
 import json
-from pathlib import Path
 
 import pytest
 from pabutools.election import parse_pabulib
@@ -11,20 +10,12 @@ from core.audit import AuditEntry
 from core.extensions import db
 from deliberation.models import Forum
 from tests import factories
+from tests.realdata import DATA
+from tests.realdata import REAL
+from tests.realdata import RULES
 from voting.models import ResultSnapshot
 
-DATA = Path(__file__).parent.parent / "data"
 ELECTION = "Poland_Gdynia_2024_Cisowa__small"
-REAL = [
-    "France_Toulouse_2022_6_-_Saint-Cyprien",
-    "Poland_Gdynia_2024_Cisowa__small",
-    "Poland_Warszawa_2026_Srodmiescie_Poludniowe",
-]
-RULES = {
-    "greedy": "greedy",
-    "greedy-no-skip": "greedy_no_skip",
-    "greedy-threshold": "greedy_threshold",
-}
 
 
 def run(app, *args):
