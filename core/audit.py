@@ -33,6 +33,8 @@ from sqlalchemy import select
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
@@ -119,8 +121,12 @@ def record(
         update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
     )
     if bumped.rowcount == 0:
-        db.session.add(AuditHead(id=1, seq=1, last_mac=GENESIS))
-        db.session.flush()
+        # The first entry ever: writers that find no head at once all try to create it;
+        # one does, the others wait for its commit and do nothing, then bump it in turn.
+        _create_head()
+        db.session.execute(
+            update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+        )
     head = db.session.execute(
         select(AuditHead.seq, AuditHead.last_mac).where(AuditHead.id == 1)
     ).one()
@@ -141,6 +147,15 @@ def record(
     db.session.add(entry)
     db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_mac=entry.mac))
     return entry
+
+
+def _create_head() -> None:
+    """Insert the head row (sequence 0) unless it exists, without failing on a race."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(AuditHead).values(id=1, seq=0, last_mac=GENESIS).on_conflict_do_nothing()
+    )
 
 
 def head() -> dict:

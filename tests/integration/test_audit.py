@@ -411,3 +411,34 @@ def test_the_upgrade_refuses_to_sign_a_broken_legacy_chain(
         columns = {c["name"] for c in inspect(db.engine).get_columns("audit_entries")}
         assert "hash" in columns and "mac" not in columns
         db.session.remove()
+
+
+def test_concurrent_first_entries_all_commit_into_one_chain(app):
+    """The very first entries, written at once, each find no head row: one creates it and
+    the others wait for it, so every entry commits and the chain verifies."""
+    import threading
+
+    writers = 6
+    barrier = threading.Barrier(writers)
+    failures = []
+
+    def write(n: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                audit.record("user:1", "forum.update", f"forum:{n}")
+                db.session.commit()
+            except Exception as error:  # the assertion below lists them
+                failures.append(repr(error))
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert failures == []
+    check = audit.verify()
+    assert check.ok and check.entries == writers
