@@ -11,6 +11,7 @@ from sqlalchemy import select
 from auth.services import derive_voter_key
 from core import clock
 from core.extensions import db
+from core.forms import MAX_AMOUNT
 from deliberation.models import AgendaItem
 from deliberation.models import District
 from deliberation.models import Field
@@ -52,6 +53,16 @@ def _unique_slug(stem: str) -> str:
     return slug
 
 
+def _check_amounts(election: pabulib.PbElection) -> None:
+    """Envelopes and costs are stored as 32-bit integers, the bound the staff forms keep
+    (``core.forms.MAX_AMOUNT``); a file beyond it is refused before anything is stored."""
+    amounts = [("META budget", election.budget)]
+    amounts += [(f"cost of project {p.id!r}", p.cost) for p in election.projects]
+    for what, amount in amounts:
+        if amount > MAX_AMOUNT:
+            raise pabulib.PbError(f"{what} {amount} is above {MAX_AMOUNT:,}, the largest stored")
+
+
 def import_pb(path: str | Path) -> int:
     """Create a district, a closed forum, its items and ballots from a ``.pb`` file.
 
@@ -61,6 +72,7 @@ def import_pb(path: str | Path) -> int:
     """
     path = Path(path)
     election = pabulib.load(path)
+    _check_amounts(election)
     meta = election.meta
     skip_misfits, min_votes = pabulib.funding_options(meta)
     starts = _date(meta.get("date_begin")) or datetime(2000, 1, 1, tzinfo=SEOUL)

@@ -60,6 +60,22 @@ def test_import_of_a_broken_file_is_a_clear_error_and_stores_nothing(app, tmp_pa
     assert db.session.execute(select(func.count()).select_from(Forum)).scalar_one() == 0
 
 
+@pytest.mark.parametrize(
+    "budget, cost", [("3000000000", "100"), ("100", "2147483648"), ("1" + "0" * 30, "1")]
+)
+def test_import_of_amounts_beyond_what_is_stored_is_a_clear_error(app, tmp_path, budget, cost):
+    """Envelopes and costs are stored as 32-bit integers, as the staff forms allow."""
+    huge = tmp_path / "huge.pb"
+    huge.write_text(
+        f"META\nkey;value\nbudget;{budget}\nvote_type;approval\nnum_projects;1\n"
+        f"num_votes;1\nPROJECTS\nproject_id;cost\n1;{cost}\nVOTES\nvoter_id;vote\nv1;1\n"
+    )
+    result = run(app, "forum", "import-pb", str(huge))
+    assert result.exit_code != 0 and "2,147,483,647" in result.output, result.output
+    assert "Traceback" not in result.output
+    assert db.session.execute(select(func.count()).select_from(Forum)).scalar_one() == 0
+
+
 def test_result_of_an_unknown_forum_is_a_clear_error(app):
     result = run(app, "forum", "result", "424242", "--json")
     assert result.exit_code != 0 and "424242" in result.output
