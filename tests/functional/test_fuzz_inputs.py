@@ -57,6 +57,10 @@ PAYLOADS = {
     "year_9999": "9999-12-31T23:59",
     "february_30": "2027-02-30T10:00",
     "invisible": quote("a\u202eb\u200bc\u2066d\ufeff"),
+    # Paths a redirect target could carry: a newline, a tab before //, a backslash.
+    "path_newline": "/%0A",
+    "path_tab_slashes": "/%09/evil.example",
+    "path_backslash": "/%5Cevil.example",
 }
 PATH_IDS = (2**31, 2**63)
 # Forms each role must find, so a page that stops rendering cannot shrink the test unseen.
@@ -91,6 +95,17 @@ LIBRARY_QUERY_NAMES = {
 QUERY_NAMES = re.compile(
     r"request\.(?:args|values)\.get(?:list)?\(\s*\"(\w+)\"|\"(\w+)\" in request\.args"
 )
+
+
+def _same_origin(app, location: str | None) -> bool:
+    """A redirect stays on this site (or goes to its configured identity provider)."""
+    if not location:
+        return True
+    parts = urlsplit(location)
+    if not parts.scheme and not parts.netloc:
+        return location.startswith("/") and not location.startswith("//")
+    origins = {app.config["PUBLIC_URL"], app.config["OIDC_ISSUER"]}
+    return any(urlsplit(o)[:2] == parts[:2] for o in origins)
 
 
 class FormReader(HTMLParser):
@@ -231,6 +246,9 @@ class Fuzzer:
             self.failures.append(f"{status} {method} {url.split('?')[0]} {label}")
         elif status >= 400 and counts() != before:
             self.failures.append(f"{status} stored {method} {url.split('?')[0]} {label}")
+        elif not _same_origin(self.app, response.headers.get("Location")):
+            where = response.headers["Location"][:60]
+            self.failures.append(f"{status} offsite {method} {url.split('?')[0]} {label} {where}")
         return response
 
     def discover(self, id_sets) -> dict[tuple[str, str], dict]:
