@@ -10,6 +10,7 @@ from core import api
 from core import cli
 from core import config as config_module
 from core import errors
+from core import hooks
 from core import i18n
 from core import pool
 from core import security
@@ -84,9 +85,12 @@ def register_core(app: Flask) -> None:
     from core import audit  # noqa: F401  (tables for migrations)
     from core.views import bp
 
+    hooks.require(app, hooks.AUDIT_ANCHORS, "core.audit")
+
     app.register_blueprint(bp)
 
 
 def register_features(app: Flask) -> None:
     for name in app.config["FEATURES"]:
         importlib.import_module(name).init_app(app)
+    hooks.check(app)

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
 from core import clock
+from core import hooks
 from core.extensions import db
 
 GENESIS = "0" * 64
@@ -195,8 +196,7 @@ class Verification:
 
 def published_anchors() -> list[Anchor]:
     """Heads recorded outside the table by higher packages (published snapshots)."""
-    source = current_app.extensions.get("audit_anchors")
-    return list(source()) if source else []
+    return list(hooks.ask(hooks.AUDIT_ANCHORS)())
 
 
 def _entry_problem(entry: AuditEntry, prev: str, keys: dict[str, str]) -> tuple[str, str] | None:

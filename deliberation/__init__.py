@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from core import hooks
     from deliberation import api
     from deliberation import discussion
     from deliberation import forms
@@ -18,3 +19,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(manage.bp)
     api.init_app(app)
     app.add_url_rule("/", "index", views.index)
+    # Answered by the voting feature, which owns ballots and publication.
+    hooks.require(app, hooks.FORUM_HAS_BALLOTS, "deliberation")
+    hooks.require(app, hooks.FORUM_PUBLICATION_PROPOSED, "deliberation")

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -12,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from auth.models import User
 from core import audit
 from core import clock
+from core import hooks
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import krw
@@ -148,14 +148,14 @@ def require_team(user: User, district_code: str) -> None:
 
 def has_ballots(forum: Forum) -> bool:
     """Whether any ballot exists; answered by the voting feature, which owns ballots."""
-    check = current_app.extensions.get("forum_has_ballots")
-    return bool(check and check(forum.id))
+    return bool(hooks.ask(hooks.FORUM_HAS_BALLOTS)(forum.id))
 
 
 def publication_proposed(forum: Forum) -> bool:
     """Whether a team member's publication proposal awaits approval (voting feature's answer)."""
-    check = current_app.extensions.get("forum_publication_proposed")
-    return bool(check and forum.phase == "closed" and check(forum.id))
+    if forum.phase != "closed":
+        return False
+    return bool(hooks.ask(hooks.FORUM_PUBLICATION_PROPOSED)(forum.id))
 
 
 def team_forums(user: User) -> list[Forum]:

@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from core import hooks
     from voting import api
     from voting import cli
     from voting import downloads
@@ -23,6 +24,6 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     cli.init_app(app)
     labels.init_app(app)
-    app.extensions["forum_has_ballots"] = services.forum_has_ballots
-    app.extensions["audit_anchors"] = results.audit_anchors
-    app.extensions["forum_publication_proposed"] = publication.is_proposed
+    hooks.answer(app, hooks.FORUM_HAS_BALLOTS, services.forum_has_ballots)
+    hooks.answer(app, hooks.AUDIT_ANCHORS, results.audit_anchors)
+    hooks.answer(app, hooks.FORUM_PUBLICATION_PROPOSED, publication.is_proposed)
