@@ -3,7 +3,7 @@ PORT ?= 5000
 VENV := .venv/bin
 FLASK := $(VENV)/flask --app wsgi
 
-.PHONY: demo serve test test-unit test-sqlite test-postgres test-browser lint translations venv venv-test services browser-deps bench bench-deps clean
+.PHONY: lock demo serve test test-unit test-sqlite test-postgres test-browser lint translations venv venv-test services browser-deps bench bench-deps clean
 
 demo: venv translations
 	$(FLASK) db upgrade
@@ -13,6 +13,10 @@ demo: venv translations
 
 venv:
 	scripts/venv.sh
+
+# Pin the dependencies again from pyproject.toml (requirements/*.txt); commit the result.
+lock:
+	scripts/lock.sh
 
 venv-test:
 	scripts/venv.sh test
