@@ -1,4 +1,5 @@
-"""Sign-in through OpenID Connect, residents' identities, and the development provider."""
+"""Sign-in through OpenID Connect and residents' identities (the development provider is
+in ``devtools``, loaded only outside production)."""
 
 from flask import Flask
 from flask_babel import lazy_gettext
@@ -22,7 +23,3 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
     cli.init_app(app)
-    if app.config["DEV_IDP"]:
-        from auth import devidp
-
-        devidp.init_app(app)

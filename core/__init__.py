@@ -22,6 +22,7 @@ from core.extensions import limiter
 from core.extensions import login_manager
 from core.extensions import migrate
 
+DEV_ONLY = "devtools"
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -91,6 +92,9 @@ def register_core(app: Flask) -> None:
 
 
 def register_features(app: Flask) -> None:
-    for name in app.config["FEATURES"]:
+    names = list(app.config["FEATURES"])
+    if app.config["APP_ENV"] != "production":
+        names.append(DEV_ONLY)  # never imported by a production server
+    for name in dict.fromkeys(names):
         importlib.import_module(name).init_app(app)
     hooks.check(app)

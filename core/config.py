@@ -107,6 +107,8 @@ def from_environment(instance_path: str) -> dict:
         # Claim names carrying the residence district code and the birth year.
         "OIDC_DISTRICT_CLAIM": os.environ.get("OIDC_DISTRICT_CLAIM", "district"),
         "OIDC_BIRTH_YEAR_CLAIM": os.environ.get("OIDC_BIRTH_YEAR_CLAIM", "birth_year"),
+        # Outside production the factory also loads devtools (development identity
+        # provider, demo data); production refuses it here.
         "FEATURES": ["auth", "deliberation", "voting"],
         "BABEL_DEFAULT_LOCALE": "ko",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
@@ -162,6 +164,8 @@ def check(config: dict) -> None:
     ]
     if config.get("DEV_IDP"):
         problems.append("DEV_IDP=1 is not allowed in production")
+    if "devtools" in config.get("FEATURES", ()):
+        problems.append("the devtools feature (development only) is not allowed in production")
     if (config.get("OIDC_CLIENT_SECRET") or "").strip() in ("", DEFAULT_CLIENT_SECRET):
         problems.append("OIDC_CLIENT_SECRET must be set to the secret the provider issued")
     if not config.get("OIDC_ISSUER"):

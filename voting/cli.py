@@ -1,30 +1,16 @@
-"""Command-line interface: demo data, Pabulib import, results and publication."""
+"""Command-line interface: Pabulib import, results and publication."""
 
 import json
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from flask.cli import with_appcontext
 from werkzeug.exceptions import NotFound
 
 from core.errors import DomainError
-from voting import demo
 from voting import imports
 from voting import pabulib
 from voting import results
-
-
-@click.command("demo")
-@with_appcontext
-def demo_command():
-    """Seed the demo forums (idempotent)."""
-    created = demo.seed_demo()
-    if created:
-        click.echo("Seeded: " + ", ".join(created))
-    else:
-        click.echo("Demo forums already present; nothing changed.")
-
 
 forum_cli = AppGroup("forum", help="Forums: import elections and print results.")
 
@@ -183,6 +169,5 @@ def scan_file_command(path, as_json):
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(demo_command)
     app.cli.add_command(forum_cli)
     app.cli.add_command(anomalies_cli)

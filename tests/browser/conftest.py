@@ -15,10 +15,10 @@ from sqlalchemy import select
 from core.districts import DEMO_DISTRICT
 from core.extensions import db
 from deliberation.models import Forum
-from voting.demo import CURRENT_SLUG
-from voting.demo import PAST_SLUG
-from voting.demo import PUBLISHED_SLUG
-from voting.demo import seed_demo
+from devtools.demo import CURRENT_SLUG
+from devtools.demo import PAST_SLUG
+from devtools.demo import PUBLISHED_SLUG
+from devtools.demo import seed_demo
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -4,9 +4,9 @@ import re
 
 from playwright.sync_api import expect
 
-from voting.demo import CURRENT_ITEMS
-from voting.demo import FIELDS
-from voting.demo import PUBLISHED_ITEMS
+from devtools.demo import CURRENT_ITEMS
+from devtools.demo import FIELDS
+from devtools.demo import PUBLISHED_ITEMS
 
 RECEIPT_CODE = re.compile(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){4}")
 SUBJECT = "browser-resident-1"

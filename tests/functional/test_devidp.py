@@ -23,7 +23,6 @@ from joserfc.jwk import KeySet
 from sqlalchemy import func
 from sqlalchemy import select
 
-from auth import devidp
 from auth.models import User
 from auth.services import load_user
 from auth.services import voter_key_for
@@ -32,6 +31,7 @@ from core.config import ConfigError
 from core.districts import DEMO_DISTRICT
 from core.districts import SEOUL_DISTRICTS
 from core.extensions import db
+from devtools import idp as devidp
 from tests.conftest import make_app
 
 SUBJECT = "resident-7f3a9c-subject"

@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func
 from sqlalchemy import select
 
-import auth.devidp  # noqa: F401  (its sign-in form)
 import deliberation.discussion  # noqa: F401  (the discussion forms)
+import devtools.idp  # noqa: F401  (its sign-in form)
 from core import audit
 from core.extensions import db
 from deliberation.models import AgendaItem

@@ -24,10 +24,10 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import func
 from sqlalchemy import select
 
-from auth import devidp
 from auth.models import User
 from auth.models import UserSession
 from core.extensions import db
+from devtools import idp as devidp
 from tests.conftest import make_app
 
 SUBJECT = "resident-client-side-subject"

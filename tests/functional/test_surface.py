@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from core import audit
+from core.config import ConfigError
 from core.extensions import db
 from deliberation.models import Comment
 from tests import factories
@@ -197,3 +198,27 @@ def test_production_sends_hsts_and_secure_cookies(backend, tmp_path):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_never_loads_the_development_tools(backend, tmp_path):
+    """The development identity provider (anyone signs in as anyone) and the demo seed are
+    not loaded in production: no /dev-idp route, no `flask demo` command."""
+    settings = dict(
+        APP_ENV="production",
+        DEV_IDP=False,
+        SECRET_KEY="s" * 32,
+        VOTER_KEY_PEPPER="p" * 32,
+        AUDIT_KEY="a" * 32,
+        OIDC_ISSUER="https://idp.example",
+        OIDC_CLIENT_SECRET="the-secret-the-provider-issued",
+        PUBLIC_URL="https://forum.example",
+    )
+    app = make_app(backend, tmp_path, **settings)
+    assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/dev-idp")]
+    assert "demo" not in app.cli.list_commands(app.app_context())
+    assert app.test_client().get("/dev-idp/authorize").status_code == 404
+    with pytest.raises(ConfigError, match="devtools"):
+        make_app(backend, tmp_path, FEATURES=["auth", "deliberation", "voting", "devtools"],
+                 **settings)
+    development = make_app(backend, tmp_path)
+    assert "demo" in development.cli.list_commands(development.app_context())

@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from core.extensions import db
 from deliberation.models import Forum
+from devtools.demo import PAST_BALLOTS
+from devtools.demo import PAST_SLUG
+from devtools.demo import seed_demo
 from tests import factories
 from tests.web import sign_in
 from tests.web import text
-from voting.demo import PAST_BALLOTS
-from voting.demo import PAST_SLUG
-from voting.demo import seed_demo
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 
@@ -55,8 +55,8 @@ def test_a_new_operator_sees_the_demo_flag_at_once(client, app):
 
 
 def test_the_2019_forum_is_published_and_its_result_is_public(client, app):
-    from voting.demo import PUBLISHED_BALLOTS
-    from voting.demo import PUBLISHED_SLUG
+    from devtools.demo import PUBLISHED_BALLOTS
+    from devtools.demo import PUBLISHED_SLUG
     from voting.models import ResultSnapshot
 
     seed_demo()
@@ -75,7 +75,7 @@ def test_the_2019_forum_is_published_and_its_result_is_public(client, app):
 
 def test_the_demo_staff_sign_in_with_their_roles_and_names(client, app):
     from core.districts import DEMO_DISTRICT
-    from voting.demo import STAFF
+    from devtools.demo import STAFF
 
     seed_demo()
     seed_demo()  # granting again changes nothing

@@ -640,7 +640,7 @@ def authorize():
         status = 400
     return (
         render_template(
-            "auth/devidp_login.html",
+            "devtools/idp_login.html",
             form=form,
             action=request.script_root + request.full_path,
             current_year=_current_year(),

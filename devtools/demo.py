@@ -18,10 +18,10 @@ from deliberation.models import AgendaItem
 from deliberation.models import District
 from deliberation.models import Field
 from deliberation.models import Forum
-from voting import demo_ballots
+from devtools import demo_ballots
+from devtools.demo_ballots import Electorate
 from voting import publication
 from voting import review
-from voting.demo_ballots import Electorate
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CURRENT_SLUG = "yeongdeungpo-open-forum"
