@@ -8,6 +8,8 @@ from authlib.integrations.flask_client import OAuth
 from flask import current_app
 from flask import Flask
 
+from auth import claims as read_claims
+
 EXTENSION = "oidc_client"
 
 
@@ -20,10 +22,29 @@ def init_app(app: Flask) -> None:
         client_id=app.config["OIDC_CLIENT_ID"],
         client_secret=app.config["OIDC_CLIENT_SECRET"],
         server_metadata_url=f"{issuer}/.well-known/openid-configuration",
-        client_kwargs={"scope": "openid profile", "code_challenge_method": "S256"},
+        client_kwargs={
+            "scope": "openid profile",
+            "code_challenge_method": "S256",
+            # Every call to the provider (metadata, keys, token, userinfo) gives up after
+            # OIDC_TIMEOUT seconds, so a provider that never answers holds no server thread.
+            "default_timeout": app.config["OIDC_TIMEOUT"],
+        },
     )
     app.extensions[EXTENSION] = oauth.create_client("idp")
 
 
 def client():
     return current_app.extensions[EXTENSION]
+
+
+def verified_claims(token: dict) -> dict:
+    """The ID token's claims, completed from the userinfo endpoint when the district or
+    birth year is missing from it (many providers send profile claims only there)."""
+    claims = dict(token.get("userinfo") or {})
+    config = current_app.config
+    wanted = (config["OIDC_DISTRICT_CLAIM"], config["OIDC_BIRTH_YEAR_CLAIM"])
+    if all(name in claims for name in wanted) or not token.get("access_token"):
+        return claims
+    if not client().load_server_metadata().get("userinfo_endpoint"):
+        return claims
+    return read_claims.merged(claims, client().userinfo(token=token))

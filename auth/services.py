@@ -13,6 +13,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy import update
 
+from auth import claims as read_claims
 from auth.models import Role
 from auth.models import ROLES
 from auth.models import User
@@ -41,28 +42,21 @@ def voter_key_for(issuer: str, subject: str) -> str:
     return derive_voter_key(current_app.config["VOTER_KEY_PEPPER"], issuer, subject)
 
 
-def _birth_year(value) -> int | None:
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        return None
-    return year if 1900 <= year <= 2100 else None
-
-
 def record_sign_in(issuer: str, claims: dict) -> User:
     """Create or update the user for a verified identity and start a new session for it.
 
     Returns the user, committed, with ``session_token`` set for ``login_user``.
     """
     key = voter_key_for(issuer, str(claims["sub"]))
-    district = claims.get(current_app.config["OIDC_DISTRICT_CLAIM"])
-    birth_year = _birth_year(claims.get(current_app.config["OIDC_BIRTH_YEAR_CLAIM"]))
     now = clock.now()
+    district = read_claims.district_code(claims.get(current_app.config["OIDC_DISTRICT_CLAIM"]))
+    born = claims.get(current_app.config["OIDC_BIRTH_YEAR_CLAIM"], claims.get("birthdate"))
+    birth_year = read_claims.birth_year(born, this_year=now.year)
     user = db.session.execute(db.select(User).filter_by(voter_key=key)).scalar_one_or_none()
     if user is None:
         user = User(voter_key=key, first_seen_at=now, last_login_at=now)
         db.session.add(user)
-    user.district_code = str(district) if district is not None else None
+    user.district_code = district
     user.birth_year = birth_year
     user.last_login_at = now
     start_session(user)

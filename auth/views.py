@@ -63,16 +63,17 @@ def callback():
                 "aud": {"essential": True, "values": [current_app.config["OIDC_CLIENT_ID"]]},
             }
         )
+        claims = oidc.verified_claims(token)
     except RequestException as error:
         raise _unreachable(error) from None
     # AuthlibBaseError covers the provider's refusals and the client's own checks
     # (a missing code is MissingCodeException, a mismatched state is MismatchingStateError).
     except (AuthlibBaseError, JoseError, ValueError) as error:
-        current_app.logger.info("sign-in refused: %s", error)
+        # "signin_refused" is the code a team greps for in the logs.
+        current_app.logger.warning("signin_refused %s: %s", type(error).__name__, error)
         raise DomainError(
             _("Sign-in could not be verified. Please start again."), code="signin_failed"
         ) from None
-    claims = token.get("userinfo") or {}
     if not claims.get("sub"):
         raise DomainError(_("Sign-in could not be verified. Please start again."))
     user = services.record_sign_in(current_app.config["OIDC_ISSUER"], dict(claims))

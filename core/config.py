@@ -104,6 +104,8 @@ def from_environment(instance_path: str) -> dict:
         "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "open-forum"),
         "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", DEFAULT_CLIENT_SECRET),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", default_public_url).strip().rstrip("/"),
+        # Seconds to wait for the identity provider before answering 503.
+        "OIDC_TIMEOUT": float(os.environ.get("OIDC_TIMEOUT", "5")),
         # Claim names carrying the residence district code and the birth year.
         "OIDC_DISTRICT_CLAIM": os.environ.get("OIDC_DISTRICT_CLAIM", "district"),
         "OIDC_BIRTH_YEAR_CLAIM": os.environ.get("OIDC_BIRTH_YEAR_CLAIM", "birth_year"),
@@ -138,6 +140,16 @@ def _secret_problem(config: dict, name: str, default: str) -> str | None:
     return None
 
 
+def _secure_issuer(issuer: str) -> bool:
+    """An issuer is reached over https, except on the machine itself (tests, a local
+    provider behind the same host)."""
+    parts = urlsplit(issuer)
+    loopback = parts.hostname in {"localhost", "127.0.0.1", "::1"}
+    if not parts.hostname:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and loopback)
+
+
 def _public_url_problem(url: str | None) -> str | None:
     """PUBLIC_URL is an https origin: scheme and host, no path, query or fragment."""
     parts = urlsplit(url or "")
@@ -170,6 +182,8 @@ def check(config: dict) -> None:
         problems.append("OIDC_CLIENT_SECRET must be set to the secret the provider issued")
     if not config.get("OIDC_ISSUER"):
         problems.append("OIDC_ISSUER must be set")
+    elif not _secure_issuer(config["OIDC_ISSUER"]):
+        problems.append("OIDC_ISSUER must be an https address (only loopback may use http)")
     problems = [problem for problem in problems if problem]
     if problems:
         raise ConfigError("refusing to start: " + "; ".join(problems))

@@ -94,7 +94,12 @@ class BallotView:
     state: str
     eligible: bool
     existing: Ballot | None
+    residence_known: bool = True
     comment_counts: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def not_eligible_text(self) -> str:
+        return not_eligible_message(self)
 
 
 def _existing_ballot(forum_id: int, voter_key: str) -> Ballot | None:
@@ -111,6 +116,7 @@ def ballot_view(forum_id: int, user: User, lock: str | None = None) -> BallotVie
         state=forums.state_of(forum),
         eligible=rules.is_eligible(forum.district.code, user.district_code),
         existing=_existing_ballot(forum.id, user.voter_key),
+        residence_known=user.district_code is not None,
     )
 
 
@@ -137,14 +143,21 @@ def _require_can_vote(view: BallotView) -> None:
     if view.state == CLOSED:
         raise BallotRefused(_("Voting has closed."), status=403, code="closed")
     if not view.eligible:
-        raise BallotRefused(
-            _(
-                "This forum is for residents of %(district)s only.",
-                district=localized(view.forum.district.name_ko, view.forum.district.name_en),
-            ),
-            status=403,
-            code="not_eligible",
+        raise BallotRefused(not_eligible_message(view), status=403, code="not_eligible")
+
+
+def not_eligible_message(view: BallotView) -> str:
+    """Why this resident cannot vote here: another district, or none known at all (their
+    identity provider sent no residence we can read), which says what they can do."""
+    district = localized(view.forum.district.name_ko, view.forum.district.name_en)
+    if not view.residence_known:
+        return _(
+            "Your sign-in did not tell us where you live, so we cannot check that you "
+            "live in %(district)s. Sign in with a way that confirms your address, or vote "
+            "at a support point (주민센터) with your ID card.",
+            district=district,
         )
+    return _("This forum is for residents of %(district)s only.", district=district)
 
 
 def _validate(forum: Forum, picks: list[str]) -> list[AgendaItem]:

@@ -34,6 +34,8 @@ def test_a_complete_production_config_starts():
         ({"VOTER_KEY_PEPPER": None}, "VOTER_KEY_PEPPER"),
         ({"VOTER_KEY_PEPPER": config.DEFAULT_PEPPER}, "VOTER_KEY_PEPPER"),
         ({"OIDC_ISSUER": ""}, "OIDC_ISSUER"),
+        ({"OIDC_ISSUER": "http://idp.example"}, "OIDC_ISSUER"),  # only https off the machine
+        ({"OIDC_ISSUER": "idp.example"}, "OIDC_ISSUER"),
         ({"SECRET_KEY": " "}, "SECRET_KEY"),
         ({"SECRET_KEY": " " * 40}, "SECRET_KEY"),
         ({"SECRET_KEY": "short-but-not-empty"}, "SECRET_KEY"),
@@ -182,3 +184,8 @@ def test_the_audit_key_and_retired_keys_come_from_the_environment(monkeypatch, t
     settings = config.from_environment(str(tmp_path))
     assert settings["AUDIT_KEY"] == "k-now"
     assert settings["AUDIT_PREVIOUS_KEYS"] == ["k-2024", "k-2025"]
+
+
+@pytest.mark.parametrize("issuer", ["http://127.0.0.1:9000/idp", "http://localhost:9000"])
+def test_production_accepts_an_http_issuer_on_the_machine_itself(issuer):
+    config.check(production(OIDC_ISSUER=issuer))
