@@ -4,9 +4,12 @@ Any standard provider works by configuration (OIDC_ISSUER, OIDC_CLIENT_ID,
 OIDC_CLIENT_SECRET); the development provider is just one such issuer.
 """
 
+from urllib.parse import urlencode
+
 from authlib.integrations.flask_client import OAuth
 from flask import current_app
 from flask import Flask
+from requests import RequestException
 
 from auth import claims as read_claims
 
@@ -48,3 +51,23 @@ def verified_claims(token: dict) -> dict:
     if not client().load_server_metadata().get("userinfo_endpoint"):
         return claims
     return read_claims.merged(claims, client().userinfo(token=token))
+
+
+def end_session_url() -> str | None:
+    """Where to send the browser so the provider ends its own sign-in too (OpenID Connect
+    RP-Initiated Logout), returning to our home page; None when the provider offers no
+    such endpoint or cannot be reached (the app's own sign-out has happened anyway)."""
+    try:
+        endpoint = client().load_server_metadata().get("end_session_endpoint")
+    except RequestException as error:
+        current_app.logger.warning("provider unreachable at sign-out: %s", error)
+        return None
+    if not endpoint:
+        return None
+    query = urlencode(
+        {
+            "client_id": current_app.config["OIDC_CLIENT_ID"],
+            "post_logout_redirect_uri": current_app.config["PUBLIC_URL"] + "/",
+        }
+    )
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"

@@ -3,6 +3,7 @@
 from authlib.common.errors import AuthlibBaseError
 from flask import Blueprint
 from flask import current_app
+from flask import flash
 from flask import redirect
 from flask import request
 from flask import session
@@ -23,6 +24,9 @@ from core.redirects import safe_next
 bp = Blueprint("auth", __name__)
 
 NEXT_KEY = "signin_next"
+# Set at sign-out: the next sign-in in this browser asks the provider for a fresh login,
+# so on a shared phone or a support-point tablet nobody is signed in as the last person.
+FRESH_LOGIN_KEY = "fresh_login"
 
 
 def _signin_limit() -> str:
@@ -44,8 +48,9 @@ def login():
     session[NEXT_KEY] = safe_next(request.args.get("next"))
     # From configuration, never from the Host header a client sends.
     redirect_uri = current_app.config["PUBLIC_URL"] + url_for("auth.callback")
+    fresh = {"prompt": "login"} if session.get(FRESH_LOGIN_KEY) else {}
     try:
-        return oidc.client().authorize_redirect(redirect_uri)
+        return oidc.client().authorize_redirect(redirect_uri, **fresh)
     except RequestException as error:
         raise _unreachable(error) from None
 
@@ -90,4 +95,6 @@ def logout():
         services.end_session(current_user)
     logout_user()
     session.clear()
-    return redirect(url_for("index"))
+    session[FRESH_LOGIN_KEY] = True
+    flash(_("You are signed out. The next person signs in afresh."), "success")
+    return redirect(oidc.end_session_url() or url_for("index"))

@@ -40,6 +40,7 @@ from authlib.oidc.core import UserInfoEndpoint
 from flask import Blueprint
 from flask import current_app
 from flask import Flask
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask_babel import get_locale
@@ -568,6 +569,7 @@ def discovery():
         "token_endpoint": f"{issuer}/token",
         "jwks_uri": f"{issuer}/jwks",
         "userinfo_endpoint": f"{issuer}/userinfo",
+        "end_session_endpoint": f"{issuer}/logout",
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code"],
@@ -649,6 +651,21 @@ def authorize():
         ),
         status,
     )
+
+
+@bp.get("/logout")
+def end_session():
+    """RP-initiated logout: this provider keeps no sign-in of its own to end, so it only
+    sends the browser back to the client's checked address (its home page)."""
+    client = query_client(request.args.get("client_id"))
+    back = request.args.get("post_logout_redirect_uri", "")
+    parts = urlsplit(back)
+    issuer_host = urlsplit(current_app.config["OIDC_ISSUER"]).hostname
+    if client is None or parts.scheme not in ("http", "https") or parts.username:
+        raise DomainError(_("This sign-out request is not valid."), code="invalid_request")
+    if parts.hostname not in set(LOOPBACK_HOSTS) | {issuer_host}:
+        raise DomainError(_("This sign-out request is not valid."), code="invalid_request")
+    return redirect(back)
 
 
 @bp.post("/token")
