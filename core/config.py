@@ -64,13 +64,7 @@ def from_environment(instance_path: str) -> dict:
     """Build the config mapping for ``app.config`` from environment variables."""
     env = _app_env()
     production = env == "production"
-    port = os.environ.get("PORT", "5000")
-    dev_idp = _flag("DEV_IDP", "0" if production else "1")
     redis_url = os.environ.get("REDIS_URL") or None
-    default_issuer = f"http://127.0.0.1:{port}/dev-idp" if dev_idp else ""
-    # Where residents reach the app: redirect URIs are built from it, never from the
-    # Host header. Production must set it; elsewhere it follows PORT like the issuer.
-    default_public_url = "" if production else f"http://127.0.0.1:{port}"
     database_url = _database_url("sqlite:///" + os.path.join(instance_path, "forum.db"))
     config = {
         "APP_ENV": env,
@@ -99,16 +93,6 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_SIGNIN": os.environ.get("RATELIMIT_SIGNIN", "20 per minute"),
         "RATELIMIT_CAST": os.environ.get("RATELIMIT_CAST", "30 per minute"),
         "RATELIMIT_COMMENT": os.environ.get("RATELIMIT_COMMENT", "10 per minute"),
-        "DEV_IDP": dev_idp,
-        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", default_issuer).rstrip("/"),
-        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "open-forum"),
-        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", DEFAULT_CLIENT_SECRET),
-        "PUBLIC_URL": os.environ.get("PUBLIC_URL", default_public_url).strip().rstrip("/"),
-        # Seconds to wait for the identity provider before answering 503.
-        "OIDC_TIMEOUT": float(os.environ.get("OIDC_TIMEOUT", "5")),
-        # Claim names carrying the residence district code and the birth year.
-        "OIDC_DISTRICT_CLAIM": os.environ.get("OIDC_DISTRICT_CLAIM", "district"),
-        "OIDC_BIRTH_YEAR_CLAIM": os.environ.get("OIDC_BIRTH_YEAR_CLAIM", "birth_year"),
         # Outside production the factory also loads devtools (development identity
         # provider, demo data); production refuses it here.
         "FEATURES": ["auth", "deliberation", "voting"],
@@ -128,7 +112,30 @@ def from_environment(instance_path: str) -> dict:
         # A signed-in session ends at sign-out or after this many hours, whichever is first.
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
     }
+    config.update(_identity_settings(production))
     return config
+
+
+def _identity_settings(production: bool) -> dict:
+    """The identity provider and where residents reach the app."""
+    port = os.environ.get("PORT", "5000")
+    dev_idp = _flag("DEV_IDP", "0" if production else "1")
+    default_issuer = f"http://127.0.0.1:{port}/dev-idp" if dev_idp else ""
+    # Where residents reach the app: redirect URIs are built from it, never from the
+    # Host header. Production must set it; elsewhere it follows PORT like the issuer.
+    default_public_url = "" if production else f"http://127.0.0.1:{port}"
+    return {
+        "DEV_IDP": dev_idp,
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", default_issuer).rstrip("/"),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "open-forum"),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", DEFAULT_CLIENT_SECRET),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", default_public_url).strip().rstrip("/"),
+        # Seconds to wait for the identity provider before answering 503.
+        "OIDC_TIMEOUT": float(os.environ.get("OIDC_TIMEOUT", "5")),
+        # Claim names carrying the residence district code and the birth year.
+        "OIDC_DISTRICT_CLAIM": os.environ.get("OIDC_DISTRICT_CLAIM", "district"),
+        "OIDC_BIRTH_YEAR_CLAIM": os.environ.get("OIDC_BIRTH_YEAR_CLAIM", "birth_year"),
+    }
 
 
 def _secret_problem(config: dict, name: str, default: str) -> str | None:
