@@ -100,3 +100,14 @@ def test_the_audit_log_names_system_actors_in_words(client, app):
     assert "데모 데이터" in page and ">demo<" not in page
     words = actor_names({"system:cli", "system:upgrade", "cli", "demo"})
     assert not any(":" in name or name in {"cli", "demo"} for name in words.values())
+
+
+def test_the_index_tells_a_published_forum_from_one_awaiting_publication(client, app):
+    seed_demo()
+    page = text(client.get("/"))
+    published = page.split("2019년 영등포구 열린공론장")[0].rsplit('<li class="card">', 1)[1]
+    closed = page.split("2020년 영등포구 열린공론장")[0].rsplit('<li class="card">', 1)[1]
+    assert "결과 공표" in published and "투표 마감" not in published
+    assert "투표 마감" in closed
+    after_2020 = page.split("2020년 영등포구 열린공론장")[1].split("</li>")[0]
+    assert "참여 현황 (결과 공표 전)" in after_2020 and "결과 보기" not in after_2020
