@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -42,22 +43,42 @@ def voter_key_for(issuer: str, subject: str) -> str:
     return derive_voter_key(current_app.config["VOTER_KEY_PEPPER"], issuer, subject)
 
 
+@dataclass(frozen=True)
+class Resident:
+    """A person as their identity provider vouched for them: the voter key, and the
+    residence and birth year the provider's claims give (None when unreadable)."""
+
+    voter_key: str
+    district_code: str | None
+    birth_year: int | None
+
+
+def resident_from_claims(issuer: str, claims: dict) -> Resident:
+    """The one derivation of a person from verified claims, for an online sign-in and for
+    a resident verifying at a support point alike, so both give the same voter key."""
+    config = current_app.config
+    born = claims.get(config["OIDC_BIRTH_YEAR_CLAIM"], claims.get("birthdate"))
+    return Resident(
+        voter_key=voter_key_for(issuer, str(claims["sub"])),
+        district_code=read_claims.district_code(claims.get(config["OIDC_DISTRICT_CLAIM"])),
+        birth_year=read_claims.birth_year(born, this_year=clock.now().year),
+    )
+
+
 def record_sign_in(issuer: str, claims: dict) -> User:
     """Create or update the user for a verified identity and start a new session for it.
 
     Returns the user, committed, with ``session_token`` set for ``login_user``.
     """
-    key = voter_key_for(issuer, str(claims["sub"]))
+    resident = resident_from_claims(issuer, claims)
+    key = resident.voter_key
     now = clock.now()
-    district = read_claims.district_code(claims.get(current_app.config["OIDC_DISTRICT_CLAIM"]))
-    born = claims.get(current_app.config["OIDC_BIRTH_YEAR_CLAIM"], claims.get("birthdate"))
-    birth_year = read_claims.birth_year(born, this_year=now.year)
     user = db.session.execute(db.select(User).filter_by(voter_key=key)).scalar_one_or_none()
     if user is None:
         user = User(voter_key=key, first_seen_at=now, last_login_at=now)
         db.session.add(user)
-    user.district_code = district
-    user.birth_year = birth_year
+    user.district_code = resident.district_code
+    user.birth_year = resident.birth_year
     user.last_login_at = now
     start_session(user)
     db.session.commit()

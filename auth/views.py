@@ -1,4 +1,6 @@
-"""Sign-in and sign-out pages."""
+"""Sign-in and sign-out pages, and a resident verifying on a support point's device."""
+
+from dataclasses import asdict
 
 from authlib.common.errors import AuthlibBaseError
 from flask import Blueprint
@@ -17,6 +19,8 @@ from requests import RequestException
 
 from auth import oidc
 from auth import services
+from auth.decorators import role_required
+from core import clock
 from core.errors import DomainError
 from core.extensions import limiter
 from core.redirects import safe_next
@@ -27,6 +31,11 @@ NEXT_KEY = "signin_next"
 # Set at sign-out: the next sign-in in this browser asks the provider for a fresh login,
 # so on a shared phone or a support-point tablet nobody is signed in as the last person.
 FRESH_LOGIN_KEY = "fresh_login"
+# A resident verifying on a support-point device while the staff member stays signed in:
+# where to return, then who the provider vouched for (for VERIFIED_MINUTES).
+VERIFY_KEY = "verify_resident_next"
+VERIFIED_KEY = "verified_resident"
+VERIFIED_MINUTES = 10
 
 
 def _signin_limit() -> str:
@@ -45,6 +54,7 @@ def _unreachable(error: RequestException) -> DomainError:
 @bp.get("/login")
 @limiter.limit(_signin_limit)
 def login():
+    session.pop(VERIFY_KEY, None)
     session[NEXT_KEY] = safe_next(request.args.get("next"))
     # From configuration, never from the Host header a client sends.
     redirect_uri = current_app.config["PUBLIC_URL"] + url_for("auth.callback")
@@ -81,12 +91,49 @@ def callback():
         ) from None
     if not claims.get("sub"):
         raise DomainError(_("Sign-in could not be verified. Please start again."))
+    if current_user.is_authenticated and VERIFY_KEY in session:
+        return _resident_verified(claims)
     user = services.record_sign_in(current_app.config["OIDC_ISSUER"], dict(claims))
     target = safe_next(session.get(NEXT_KEY))
     # A fresh session at sign-in: nothing from before the login survives.
     session.clear()
     login_user(user)
     return redirect(target or url_for("index"))
+
+
+@bp.get("/auth/verify-resident")
+@role_required("district_team")
+@limiter.limit(_signin_limit)
+def verify_resident():
+    """A resident proves who they are with the identity provider on this device (a
+    support point's tablet) while the staff member stays signed in. The provider is
+    asked for a fresh login, so the staff member's own sign-in there is never used."""
+    session[VERIFY_KEY] = safe_next(request.args.get("next")) or url_for("index")
+    session.pop(VERIFIED_KEY, None)
+    redirect_uri = current_app.config["PUBLIC_URL"] + url_for("auth.callback")
+    try:
+        return oidc.client().authorize_redirect(redirect_uri, prompt="login")
+    except RequestException as error:
+        raise _unreachable(error) from None
+
+
+def _resident_verified(claims: dict):
+    resident = services.resident_from_claims(current_app.config["OIDC_ISSUER"], claims)
+    session[VERIFIED_KEY] = dict(asdict(resident), at=int(clock.now().timestamp()))
+    return redirect(session.pop(VERIFY_KEY))
+
+
+def verified_resident() -> services.Resident | None:
+    """The resident verified on this device in the last VERIFIED_MINUTES, if any."""
+    found = session.get(VERIFIED_KEY)
+    if not found or clock.now().timestamp() - found["at"] > VERIFIED_MINUTES * 60:
+        return None
+    return services.Resident(found["voter_key"], found["district_code"], found["birth_year"])
+
+
+def forget_verified_resident() -> None:
+    """After the resident's ballot (or refusal): the next resident verifies anew."""
+    session.pop(VERIFIED_KEY, None)
 
 
 @bp.post("/logout")

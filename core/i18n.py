@@ -12,6 +12,8 @@ from flask_babel import get_locale
 from flask_babel import gettext
 from flask_babel import ngettext
 
+from core.districts import district_names
+
 LANG_COOKIE = "lang"
 
 
@@ -67,4 +69,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["localized"] = localized
+    app.jinja_env.globals["district_names"] = district_names
     app.jinja_env.add_extension("jinja2.ext.i18n")

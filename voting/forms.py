@@ -6,16 +6,13 @@ from wtforms import SelectField
 from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
-from wtforms.validators import NumberRange
 from wtforms.widgets import CheckboxInput
 from wtforms.widgets import ListWidget
 
 from core.forms import choices
 from core.forms import Form
-from core.forms import WholeNumberField
 
 
 class BallotForm(Form):
@@ -44,13 +41,10 @@ class PublishForm(Form):
 
 
 class AssistedBallotForm(Form):
-    id_number = StringField(_l("Resident's ID number"), validators=[DataRequired(), Length(max=40)])
-    birth_year = WholeNumberField(
-        _l("Birth year"), validators=[InputRequired(), NumberRange(1900, 2100)]
-    )
+    # Needed only when the provider gave no residence: the ID card, checked in person.
     checked = BooleanField(
-        _l("I checked the resident's ID card and residence in this district in person."),
-        validators=[DataRequired(message=_l("Confirm that you checked the ID card."))],
+        _l("The provider gave no residence: I checked the resident's ID card for an address "
+           "in this district in person.")
     )
     picks = SelectMultipleField(
         validate_choice=False,

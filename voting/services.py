@@ -30,7 +30,7 @@ from auth.services import live_session_clause
 from auth.services import live_session_params
 from auth.services import load_user
 from auth.services import plausible_token
-from auth.services import voter_key_for
+from auth.services import Resident
 from core import audit
 from core import clock
 from core.errors import DomainError
@@ -680,33 +680,30 @@ def forum_has_ballots(forum_id: int) -> bool:
 # --- assisted ballots (support points) -------------------------------------------------
 
 
-def normalize_id_number(text: str) -> str:
-    """An ID number as typed at a support point, without spaces or dashes."""
-    return "".join(ch for ch in (text or "") if ch.isalnum()).upper()
-
-
 def cast_assisted(
-    forum_id: int, staff: User, id_number: str, birth_year: int, picks: list[str]
+    forum_id: int, staff: User, resident: Resident, picks: list[str], residence_checked: bool
 ) -> str:
-    """A district-team member enters the ballot of a resident checked in person.
+    """A district-team member enters the ballot of a resident who verified with the
+    identity provider on the support point's device.
 
-    The resident's voter key is derived exactly as at sign-in, from the identity
-    provider's subject, which for a person is their ID number; so one ballot per person
-    holds across the online and assisted channels. The audit log records who entered
-    which ballot, never its picks.
+    The voter key is the resident's own, derived from the provider's claims exactly as
+    at an online sign-in (``auth.services.resident_from_claims``), so one ballot per
+    person holds across both channels, in either order. Residence: the provider's, when
+    it gave one; otherwise the staff member's check of the ID card in person
+    (``residence_checked``). The audit log records who entered which ballot, never its
+    picks.
     """
     forum = forums.managed_forum(staff, forum_id, locking.CAST)
-    subject = normalize_id_number(id_number)
-    if len(subject) < 6:
-        raise BallotRefused(
-            _("Enter the resident's ID number as shown on the ID card."), code="id_number"
-        )
-    key = voter_key_for(current_app.config["OIDC_ISSUER"], subject)
+    if resident.district_code is not None:
+        eligible = rules.is_eligible(forum.district.code, resident.district_code)
+    else:
+        eligible = residence_checked
     view = BallotView(
         forum=forum,
         state=forums.state_of(forum),
-        eligible=True,  # residence was checked in person with the ID card
-        existing=_existing_ballot(forum.id, key),
+        eligible=eligible,
+        existing=_existing_ballot(forum.id, resident.voter_key),
+        residence_known=resident.district_code is not None or residence_checked,
     )
     _require_can_vote(view)
     items = _validate(forum, picks)
@@ -716,4 +713,6 @@ def cast_assisted(
             staff.actor, "ballot.assisted", f"ballot:{ballot.id}", after={"forum": forum.id}
         )
 
-    return _store(forum, key, items, "assisted", birth_year, audit_entry=record)
+    return _store(
+        forum, resident.voter_key, items, "assisted", resident.birth_year, audit_entry=record
+    )

@@ -140,6 +140,8 @@ def expected(endpoint: str, role: str) -> set[int]:
         return {302}
     if endpoint == "auth.callback":
         return {400}
+    if endpoint == "auth.verify_resident":  # any district team, at its support point
+        return {302} if role in ("anonymous", "team_a", "team_b") else {403}
     staff = matches(STAFF)
     if staff:
         needed = STAFF[staff]

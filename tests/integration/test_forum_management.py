@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
 
+from auth.services import resident_from_claims
 from core import audit
 from core.errors import DomainError
 from core.extensions import db
@@ -228,18 +229,23 @@ def test_verify_snapshot_detects_changed_ballots(team, app):
     assert out.exit_code == 1
 
 
-def test_assisted_ballot_shares_the_one_ballot_rule_with_online_voting(team, app):
+def _resident(app, subject: str, district: str | None = "11560", born="1990-01-01"):
+    """A resident as the provider vouches for them at a support point."""
+    claims = {"sub": subject, "district": district, "birth_year": born}
+    return resident_from_claims(app.config["OIDC_ISSUER"], claims)
+
+
+def test_an_assisted_ballot_then_online_is_one_ballot(team, app):
     forum = open_now(team)
     ids = [str(i.id) for i in forum.items[:3]]
-    code = voting.cast_assisted(forum.id, team, "900101-1234567", 1990, ids)
+    code = voting.cast_assisted(forum.id, team, _resident(app, "kakao-123"), ids, False)
     ballot = db.session.execute(select(Ballot).filter_by(receipt_code=code)).scalar_one()
     assert ballot.channel == "assisted" and ballot.birth_year == 1990
-    issuer = app.config["OIDC_ISSUER"]
-    online = factories.user("9001011234567", issuer=issuer)
+    online = factories.user("kakao-123", issuer=app.config["OIDC_ISSUER"])
     with pytest.raises(voting.AlreadyVoted):
         voting.cast(forum.id, online, ids)
     with pytest.raises(voting.AlreadyVoted):
-        voting.cast_assisted(forum.id, team, "900101 1234567", 1990, ids)
+        voting.cast_assisted(forum.id, team, _resident(app, "kakao-123"), ids, False)
     entries = db.session.execute(
         select(audit.AuditEntry).filter_by(action="ballot.assisted")
     ).scalars()
@@ -248,9 +254,30 @@ def test_assisted_ballot_shares_the_one_ballot_rule_with_online_voting(team, app
     assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 1
 
 
-def test_assisted_ballot_by_another_districts_team_is_refused(team):
+def test_an_online_ballot_then_assisted_is_one_ballot(team, app):
+    forum = open_now(team)
+    ids = [str(i.id) for i in forum.items[:3]]
+    voting.cast(forum.id, factories.user("kakao-456", issuer=app.config["OIDC_ISSUER"]), ids)
+    with pytest.raises(voting.AlreadyVoted):
+        voting.cast_assisted(forum.id, team, _resident(app, "kakao-456"), ids, False)
+    assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 1
+
+
+def test_an_assisted_resident_of_another_district_is_refused(team, app):
+    forum = open_now(team)
+    ids = [str(i.id) for i in forum.items[:3]]
+    elsewhere = _resident(app, "kakao-789", district="강남구")
+    refused(voting.cast_assisted, forum.id, team, elsewhere, ids, True, status=403)
+    unknown = _resident(app, "kakao-790", district=None)
+    refused(voting.cast_assisted, forum.id, team, unknown, ids, False, status=403)
+    voting.cast_assisted(forum.id, team, unknown, ids, True)  # the ID card, checked in person
+    assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 1
+
+
+def test_assisted_ballot_by_another_districts_team_is_refused(team, app):
     forum = open_now(team)
     other = factories.staff("team-b", "district_team", "11680")
     ids = [str(i.id) for i in forum.items[:3]]
-    refused(voting.cast_assisted, forum.id, other, "900101-1234567", 1990, ids, status=403)
+    resident = _resident(app, "kakao-1")
+    refused(voting.cast_assisted, forum.id, other, resident, ids, False, status=403)
     assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 0

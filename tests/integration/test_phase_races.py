@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from auth.models import User
+from auth.services import Resident
 from core import audit
 from core.audit import AuditEntry
 from core.errors import DomainError
@@ -102,7 +103,8 @@ def _casts(forum_id: int, team_id: int, voter_ids: list[int], tokens: list[str],
 
     def assisted():
         team = db.session.get(User, team_id)
-        return voting.cast_assisted(forum_id, team, f"900101{trial:07d}", 1950, picks)
+        resident = Resident(f"assisted-{trial}", "11560", 1950)
+        return voting.cast_assisted(forum_id, team, resident, picks, False)
 
     def by_session(token):
         return lambda: voting.cast_signed_in(forum_id, token, picks)
