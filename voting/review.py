@@ -25,20 +25,20 @@ from core.errors import DomainError
 from core.extensions import db
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
-from voting import anomalies
 from voting import tally
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
-
-TIER_ORDER = {tier: n for n, tier in enumerate(anomalies.TIERS)}
+from voting.oversight import records
+from voting.oversight import scan as scanning
+from voting.oversight.thresholds import TIER_ORDER
 
 
 @dataclass
 class Loaded:
     forum: Forum
-    ballots: list[anomalies.Ballot]
+    ballots: list[records.Ballot]
     keys: dict[str, str]  # ballot id -> voter key, for pseudonyms
 
 
@@ -72,7 +72,7 @@ def _load(forum_id: int) -> Loaded:
         ).where(Ballot.forum_id == forum_id)
     ).all()
     ballots = [
-        anomalies.Ballot(
+        records.Ballot(
             voter=str(row.id),
             time=row.cast_at,
             picks=tuple(sorted(picks.get(row.id, ()))),
@@ -87,7 +87,7 @@ def _load(forum_id: int) -> Loaded:
     return Loaded(forum, ballots, {str(row.id): row.voter_key for row in rows})
 
 
-def _funder(forum: Forum, ballots: list[anomalies.Ballot]):
+def _funder(forum: Forum, ballots: list[records.Ballot]):
     """A function from excluded ballot ids to the funded set (greedy, the forum's options)."""
     items = [
         tally.Item(id=i.external_id, cost=i.cost, field=i.field.name if i.field else None)
@@ -138,7 +138,7 @@ def scan_forum(forum_id: int, actor: str = "cli") -> ScanReport:
         for flag in db.session.execute(select(AnomalyFlag).filter_by(forum_id=forum_id)).scalars()
     }
     previous = [{"key": key, "members": json.loads(flag.members)} for key, flag in stored.items()]
-    flags = anomalies.scan(loaded.ballots, previous=previous)
+    flags = scanning.scan(loaded.ballots, previous=previous)
     funded = _funder(loaded.forum, loaded.ballots)
     now_funded = funded(set())
     now = clock.now()
@@ -146,7 +146,7 @@ def scan_forum(forum_id: int, actor: str = "cli") -> ScanReport:
     new = updated = 0
     for found in flags:
         seen.add(found.key)
-        effect = anomalies.impact(found, funded, now_funded)
+        effect = scanning.impact(found, funded, now_funded)
         row = stored.get(found.key)
         if row is None:
             row = AnomalyFlag(forum_id=forum_id, key=found.key, first_seen_at=now, status="open")
