@@ -151,10 +151,10 @@ anomalies_cli = AppGroup("anomalies", help="Bloc-voting detection.")
 @click.argument("forum_id", type=int)
 def scan_command(forum_id):
     """Scan a forum's ballots and update its flags (safe to run every few minutes)."""
-    from voting import review
+    from voting.oversight import forum_scan
 
     try:
-        report = review.scan_forum(forum_id)
+        report = forum_scan.scan_forum(forum_id)
     except NotFound:
         raise click.ClickException(f"no forum with id {forum_id}") from None
     click.echo(

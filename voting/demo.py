@@ -21,9 +21,9 @@ from deliberation.models import Field
 from deliberation.models import Forum
 from voting import bulk
 from voting import receipts
-from voting import review
 from voting import services
 from voting.models import Ballot
+from voting.oversight import forum_scan
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CURRENT_SLUG = "yeongdeungpo-open-forum"
@@ -392,7 +392,7 @@ def seed_demo() -> list[str]:
         _past_ballots(forum)
         db.session.commit()
         # A new operator finds the bloc waiting on the review page.
-        review.scan_forum(forum.id, actor="demo")
+        forum_scan.scan_forum(forum.id, actor="demo")
         done.append(PAST_SLUG)
     db.session.commit()
     return done
