@@ -30,6 +30,7 @@ from voting.oversight.thresholds import PROXY_CASTING
 
 # the modules of detection, which must stay pure standard library
 DETECTION_MODULES = (
+    "burst_split",
     "dense_block",
     "evidence",
     "flag_building",

@@ -53,6 +53,24 @@ def detect_dense(ix: ElectionIndex) -> list[Flag]:
     networks within the span that explains them best (:func:`trim_in_time`). When a
     single network explains the block best it is left to :func:`detect_proxy_networks`.
     """
+    units = _small_networks(ix)
+    if len(units) < 2:
+        return []
+    log_extra = _log_block_count(len(units), ix.n_patterns)
+    per_pattern, hot_units = _patterns_on_networks(ix, units)
+    limit = math.log(ALPHA_PER_DETECTOR)
+    flags = []
+    for pattern in _candidate_patterns(ix, per_pattern, log_extra, limit):
+        near_units = sorted({u for pair in ix.pairs_of(pattern) for u in hot_units.get(pair, ())})
+        flag = _dense_flag(ix, pattern, near_units, log_extra, limit)
+        if flag is not None:
+            flags.append(flag)
+    return flags
+
+
+def _small_networks(ix: ElectionIndex) -> list[str]:
+    """Networks holding :data:`DENSE_MIN_UNIT_ENTRIES` to :data:`DENSE_MAX_UNIT_ENTRIES`
+    entries, by name."""
     by_net = ix.by_net
     units = []
     for u in sorted(by_net):
@@ -61,14 +79,24 @@ def detect_dense(ix: ElectionIndex) -> list[Flag]:
         n, _ = ix.net_entries(u)
         if DENSE_MIN_UNIT_ENTRIES <= n <= DENSE_MAX_UNIT_ENTRIES:
             units.append(u)
-    units_total = len(units)
-    if units_total < 2:
-        return []
-    log_base = math.log(DENSE_MAX_UNITS) + math.log(ix.n_patterns)
+    return units
+
+
+def _log_block_count(units_total: int, n_patterns: int) -> Callable[[int], float]:
+    """Log of the number of j-network blocks that could have been chosen, for each j."""
+    log_base = math.log(DENSE_MAX_UNITS) + math.log(n_patterns)
 
     def log_extra(j: int) -> float:
         return log_comb(units_total, j) + log_base
 
+    return log_extra
+
+
+def _patterns_on_networks(
+    ix: ElectionIndex, units: list[str]
+) -> tuple[dict[int, list[str]], dict[tuple[int, int], list[str]]]:
+    """(pattern -> networks carrying it well above its share, item pair -> networks holding
+    it twice or more)."""
     # a network holding k >= 5 entries near a 3-pick pattern holds one of its pairs twice
     per_pattern: dict[int, list[str]] = defaultdict(list)
     hot_units: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -87,76 +115,92 @@ def detect_dense(ix: ElectionIndex) -> list[Flag]:
             k = ix.near_in_net(u, pattern)
             if k >= DENSE_MIN_UNIT_ENTRIES and k >= 1.5 * n * ix.share(pattern) + 2.0:
                 per_pattern[pattern].append(u)
+    return per_pattern, hot_units
 
-    def rows_for(pattern: int, candidates: Iterable[str], local: bool) -> list[Row]:
-        share, exact_share = ix.share(pattern), ix.exact_share(pattern)
-        rows = []
-        for u in candidates:
-            n, counts = ix.net_entries(u)
-            k = ix.near_in_net(u, pattern)
-            if k < DENSE_MIN_UNIT_ENTRIES:
-                continue
-            e = counts.get(pattern, 0)
-            near_lift, exact_lift = ix.local_lift(counts, pattern, u) if local else (1.0, 1.0)
-            own = pooled_evidence([(0.0, u, k, e, n, near_lift, exact_lift)], share, exact_share)
-            rows.append((own.log_p, u, k, e, n, near_lift, exact_lift))
-        rows.sort()
-        return rows
 
-    def evidence_of(pattern: int) -> Callable[[Sequence[Row]], Evidence]:
-        return lambda rows: forum_evidence(ix, pattern, rows)
+def _unit_rows(
+    ix: ElectionIndex, pattern: int, candidates: Iterable[str], local: bool
+) -> list[Row]:
+    """Each candidate network's row for ``pattern``, most significant first; with
+    ``local``, under the network's own allowance for like-minded residents."""
+    share, exact_share = ix.share(pattern), ix.exact_share(pattern)
+    rows = []
+    for u in candidates:
+        n, counts = ix.net_entries(u)
+        k = ix.near_in_net(u, pattern)
+        if k < DENSE_MIN_UNIT_ENTRIES:
+            continue
+        e = counts.get(pattern, 0)
+        near_lift, exact_lift = ix.local_lift(counts, pattern, u) if local else (1.0, 1.0)
+        own = pooled_evidence([(0.0, u, k, e, n, near_lift, exact_lift)], share, exact_share)
+        rows.append((own.log_p, u, k, e, n, near_lift, exact_lift))
+    rows.sort()
+    return rows
 
-    limit = math.log(ALPHA_PER_DETECTOR)
+
+def _evidence_of(ix: ElectionIndex, pattern: int) -> Callable[[Sequence[Row]], Evidence]:
+    return lambda rows: forum_evidence(ix, pattern, rows)
+
+
+def _candidate_patterns(
+    ix: ElectionIndex,
+    per_pattern: dict[int, list[str]],
+    log_extra: Callable[[int], float],
+    limit: float,
+) -> list[int]:
+    """Patterns whose block at the forum's shares comes near ``limit``, most significant
+    first (to be rechecked with the networks' own allowances)."""
     candidates = []
     for pattern in sorted(per_pattern):
         if len(per_pattern[pattern]) < 2:
             continue
-        rows = rows_for(pattern, per_pattern[pattern], local=False)
+        rows = _unit_rows(ix, pattern, per_pattern[pattern], local=False)
         if not block_possible(rows, log_extra, limit + DENSE_RECHECK_SLACK):
             continue
-        result = greedy_block(rows, evidence_of(pattern), log_extra, DENSE_MIN_MEMBERS)
+        result = greedy_block(rows, _evidence_of(ix, pattern), log_extra, DENSE_MIN_MEMBERS)
         if result is not None and result[0] <= limit + DENSE_RECHECK_SLACK:
             candidates.append((result[0], pattern))
+    return [pattern for _, pattern in sorted(candidates)]
 
-    flags = []
-    for _, pattern in sorted(candidates):
-        near_units = sorted({u for pair in ix.pairs_of(pattern) for u in hot_units.get(pair, ())})
-        rows = rows_for(pattern, near_units, local=True)
-        if not block_possible(rows, log_extra, limit):
-            continue
-        result = greedy_block(rows, evidence_of(pattern), log_extra, DENSE_MIN_MEMBERS)
-        if result is None or result[0] > limit or result[1] < 2:
-            continue  # a block of one network is left to the proxy detector
-        corrected, j, evidence = result
-        chosen = [row[1] for row in rows[:j]]
-        members = [
-            i
-            for u in chosen
-            for i in by_net[u]
-            if not ix.claimed[i] and ix.near(ix.pid[i], pattern)
-        ]
-        members = trim_in_time(ix, members, chosen, evidence.share)
-        tests = math.exp(min(log_extra(j), 40 * LN10))
-        explanation = (
-            f"{j} small networks together carry {evidence.n} devices, "
-            f"with picks near {picks_text(ix, pattern)}: "
-            + evidence_text(evidence, corrected, tests)
-        )
-        names = sorted(chosen)
-        flags.append(
-            make_flag(
-                ix,
-                tier=LOCKSTEP_BLOC,
-                detector="dense",
-                members=members,
-                pattern=pattern,
-                anchors=[f"network:{name}" for name in names],
-                key_parts=[ix.pick_sets[pattern]],
-                evidence=evidence,
-                log_p=corrected,
-                tests=tests,
-                explanation=explanation,
-            )
-        )
-        ix.claim(members)
-    return flags
+
+def _dense_flag(
+    ix: ElectionIndex,
+    pattern: int,
+    near_units: list[str],
+    log_extra: Callable[[int], float],
+    limit: float,
+) -> Flag | None:
+    """The flag of the pattern's best block of networks, if it reaches ``limit``; claims
+    its members."""
+    rows = _unit_rows(ix, pattern, near_units, local=True)
+    if not block_possible(rows, log_extra, limit):
+        return None
+    result = greedy_block(rows, _evidence_of(ix, pattern), log_extra, DENSE_MIN_MEMBERS)
+    if result is None or result[0] > limit or result[1] < 2:
+        return None  # a block of one network is left to the proxy detector
+    corrected, j, evidence = result
+    chosen = [row[1] for row in rows[:j]]
+    members = [
+        i for u in chosen for i in ix.by_net[u] if not ix.claimed[i] and ix.near(ix.pid[i], pattern)
+    ]
+    members = trim_in_time(ix, members, chosen, evidence.share)
+    tests = math.exp(min(log_extra(j), 40 * LN10))
+    explanation = (
+        f"{j} small networks together carry {evidence.n} devices, "
+        f"with picks near {picks_text(ix, pattern)}: " + evidence_text(evidence, corrected, tests)
+    )
+    flag = make_flag(
+        ix,
+        tier=LOCKSTEP_BLOC,
+        detector="dense",
+        members=members,
+        pattern=pattern,
+        anchors=[f"network:{name}" for name in sorted(chosen)],
+        key_parts=[ix.pick_sets[pattern]],
+        evidence=evidence,
+        log_p=corrected,
+        tests=tests,
+        explanation=explanation,
+    )
+    ix.claim(members)
+    return flag

@@ -31,6 +31,45 @@ def _later(a: Ballot, b: Ballot) -> bool:
     return order(a) > order(b)
 
 
+def _latest_per_voter(ballots: Iterable[Ballot]) -> list[Ballot]:
+    """Each voter's latest ballot (by time, ties broken by content)."""
+    rows = list(ballots)
+    if len(set(b.voter for b in rows)) != len(rows):
+        latest: dict[str, Ballot] = {}
+        for ballot in rows:
+            previous = latest.get(ballot.voter)
+            if previous is None or _later(ballot, previous):
+                latest[ballot.voter] = ballot
+        rows = list(latest.values())
+    return rows
+
+
+def _times_in_order(rows: list[Ballot]) -> tuple[list[float], list[int], list[float]]:
+    """(seconds since EPOCH of each row, positions by (time, voter), their times)."""
+    n = len(rows)
+    # seconds since EPOCH; subtracting a reference in the ballots' own time zone is
+    # exact (whole microseconds) and fast
+    ref = EPOCH.astimezone(rows[0].time.tzinfo) if rows else EPOCH
+    try:
+        raw = [(b.time - ref).total_seconds() for b in rows]
+    except TypeError:
+        raise ValueError("ballot times must be timezone-aware datetimes") from None
+    order = sorted(range(n), key=raw.__getitem__)
+    ts = [raw[i] for i in order]
+    if any(map(operator.eq, ts, islice(ts, 1, None))):
+        # equal times: order by voter so that input order never matters
+        runs: list[list[int]] = []
+        for k in range(1, n):
+            if ts[k] == ts[k - 1]:
+                if runs and runs[-1][1] == k:
+                    runs[-1][1] = k + 1
+                else:
+                    runs.append([k - 1, k + 1])
+        for lo, hi in runs:
+            order[lo:hi] = sorted(order[lo:hi], key=lambda i: rows[i].voter)
+    return raw, order, ts
+
+
 class ElectionIndex:
     """The ballots of one scan as arrays, shared by the detectors.
 
@@ -42,61 +81,16 @@ class ElectionIndex:
     """
 
     def __init__(self, ballots: Iterable[Ballot]):
-        rows = list(ballots)
-        if len(set(b.voter for b in rows)) != len(rows):
-            latest: dict[str, Ballot] = {}
-            for ballot in rows:
-                previous = latest.get(ballot.voter)
-                if previous is None or _later(ballot, previous):
-                    latest[ballot.voter] = ballot
-            rows = list(latest.values())
-        self.n = n = len(rows)
-        # seconds since EPOCH; subtracting a reference in the ballots' own time zone is
-        # exact (whole microseconds) and fast
-        ref = EPOCH.astimezone(rows[0].time.tzinfo) if rows else EPOCH
-        try:
-            raw = [(b.time - ref).total_seconds() for b in rows]
-        except TypeError:
-            raise ValueError("ballot times must be timezone-aware datetimes") from None
-        order = sorted(range(n), key=raw.__getitem__)
-        ts = [raw[i] for i in order]
-        if any(map(operator.eq, ts, islice(ts, 1, None))):
-            # equal times: order by voter so that input order never matters
-            runs: list[list[int]] = []
-            for k in range(1, n):
-                if ts[k] == ts[k - 1]:
-                    if runs and runs[-1][1] == k:
-                        runs[-1][1] = k + 1
-                    else:
-                        runs.append([k - 1, k + 1])
-            for lo, hi in runs:
-                order[lo:hi] = sorted(order[lo:hi], key=lambda i: rows[i].voter)
+        rows = _latest_per_voter(ballots)
+        self.n = len(rows)
+        raw, order, ts = _times_in_order(rows)
         # Arrays are indexed by position in ``rows`` (input order, which nothing depends
         # on); ``order`` lists positions by time and ``ts_sorted`` their times.
         self.rows = rows
         self.ts: list[float] = raw
         self.order: list[int] = order
         self.ts_sorted: list[float] = ts
-
-        # pick sets get ids in sorted order of their items, so ids never depend on input
-        raw_ids: dict[tuple, int] = {}
-        raw_pid = [raw_ids.setdefault(b.picks, len(raw_ids)) for b in rows]
-        canon_of_raw = [_canonical(picks) for picks in raw_ids]
-        self.pick_sets: list[tuple[str, ...]] = sorted(set(canon_of_raw))
-        self.item_names: list[str] = sorted({item for c in self.pick_sets for item in c})
-        items = {name: k for k, name in enumerate(self.item_names)}
-        self.masks: list[int] = [sum(1 << items[item] for item in c) for c in self.pick_sets]
-        self.sizes: list[int] = [len(c) for c in self.pick_sets]
-        self.pick_bits: list[tuple[int, ...]] = [
-            tuple(items[item] for item in c) for c in self.pick_sets
-        ]
-        self.pick_pairs: list[tuple[tuple[int, int], ...]] = [
-            tuple(combinations(bits, 2)) for bits in self.pick_bits
-        ]
-        pid_of = {c: k for k, c in enumerate(self.pick_sets)}
-        final = [pid_of[c] for c in canon_of_raw]
-        self.pid: list[int] = [final[r] for r in raw_pid]
-        del raw_pid, raw_ids, canon_of_raw
+        self._index_pick_sets(rows)
         # networks and devices stay strings ("" when unknown)
         self.net: list[str] = [b.network for b in rows]
         self.dev: list[str] = [b.device for b in rows]
@@ -119,6 +113,28 @@ class ElectionIndex:
         self._pair_cache: dict[str, tuple] = {}
         self._item_cache: dict[str, dict[int, int]] = {}
         self._times_cache: dict[str, list[float]] = {}
+
+    def _index_pick_sets(self, rows: list[Ballot]) -> None:
+        """Pick sets, their items as bits and pairs, and each row's pick set id. Pick sets
+        get ids in sorted order of their items, so ids never depend on input order."""
+        raw_ids: dict[tuple, int] = {}
+        raw_pid = [raw_ids.setdefault(b.picks, len(raw_ids)) for b in rows]
+        canon_of_raw = [_canonical(picks) for picks in raw_ids]
+        self.pick_sets: list[tuple[str, ...]] = sorted(set(canon_of_raw))
+        self.item_names: list[str] = sorted({item for c in self.pick_sets for item in c})
+        items = {name: k for k, name in enumerate(self.item_names)}
+        self.masks: list[int] = [sum(1 << items[item] for item in c) for c in self.pick_sets]
+        self.sizes: list[int] = [len(c) for c in self.pick_sets]
+        self.pick_bits: list[tuple[int, ...]] = [
+            tuple(items[item] for item in c) for c in self.pick_sets
+        ]
+        self.pick_pairs: list[tuple[tuple[int, int], ...]] = [
+            tuple(combinations(bits, 2)) for bits in self.pick_bits
+        ]
+        pid_of = {c: k for k, c in enumerate(self.pick_sets)}
+        final = [pid_of[c] for c in canon_of_raw]
+        self.pid: list[int] = [final[r] for r in raw_pid]
+        del raw_pid, raw_ids, canon_of_raw
 
     def ballot(self, i: int) -> Ballot:
         return self.rows[i]

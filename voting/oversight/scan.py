@@ -28,6 +28,7 @@ so that a bloc on several networks is found whole (by its burst, or by the dense
 search) before any one of its networks is flagged alone; bursts come before the
 whole-election search so that a burst's flag holds only the burst's ballots."""
 
+
 def scan(
     ballots: Iterable[Ballot],
     detectors: Iterable[str | Detector] | None = None,
