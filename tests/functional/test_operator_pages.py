@@ -10,7 +10,7 @@ from auth.models import Role
 from core import audit
 from core.extensions import db
 from tests import factories
-from tests.integration.test_review import bloc_forum  # noqa: F401  (fixture)
+from tests.integration.test_flag_review import bloc_forum  # noqa: F401  (fixture)
 from tests.web import csrf_token
 from tests.web import sign_in
 from tests.web import text

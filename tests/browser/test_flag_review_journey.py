@@ -20,7 +20,7 @@ from auth.services import display_name
 from core.extensions import db
 from deliberation.models import Forum
 from tests import factories
-from tests.integration.test_review import bloc_forum  # noqa: F401
+from tests.integration.test_flag_review import bloc_forum  # noqa: F401
 from voting import receipts
 from voting.models import AnomalyFlag
 from voting.models import Ballot
