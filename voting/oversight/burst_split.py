@@ -7,7 +7,6 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 
 from voting.oversight.evidence import binomial_evidence
@@ -17,6 +16,7 @@ from voting.oversight.evidence import Row
 from voting.oversight.flag_building import duration_text
 from voting.oversight.flag_building import evidence_text
 from voting.oversight.flag_building import make_flag
+from voting.oversight.flag_building import network_bloc_flag
 from voting.oversight.flag_building import picks_text
 from voting.oversight.flag_building import trim_in_time
 from voting.oversight.index import ElectionIndex
@@ -32,7 +32,6 @@ from voting.oversight.thresholds import ALPHA_PER_DETECTOR
 from voting.oversight.thresholds import DENSE_MAX_UNITS
 from voting.oversight.thresholds import DENSE_RECHECK_SLACK
 from voting.oversight.thresholds import LOCKSTEP_BIN_SECONDS
-from voting.oversight.thresholds import LOCKSTEP_BLOC
 from voting.oversight.thresholds import LOCKSTEP_MIN_MEMBERS
 from voting.oversight.thresholds import LOCKSTEP_PRIOR_BALLOTS
 from voting.oversight.thresholds import LOCKSTEP_UNIT_LOG_P
@@ -40,30 +39,49 @@ from voting.oversight.thresholds import MOBILISATION
 from voting.oversight.thresholds import MOBILISATION_MIN_MEMBERS
 
 
-@dataclass
 class _Burst:
     """The unflagged ballots near ``pattern`` within one window of a scan.
 
+    The window is ``ix.order[lo:hi]``, with ``k_w`` near ballots among ``n_w``.
     ``near_entries`` maps each network to its entries there, (device, identical) pairs;
     ``k_entries`` and ``x_entries`` count the near and identical entries of all networks.
     """
 
-    pattern: int
-    lo: int  # the window is ix.order[lo:hi]
-    hi: int
-    t_lo: float
-    t_hi: float
-    k_w: int  # near ballots in the window
-    n_w: int  # ballots in the window
-    text: str  # the window's length in words
-    near_set: set[int]
-    members: list[int]
-    members_by_unit: dict[str, list[int]]
-    near_entries: dict[str, set]
-    k_entries: int
-    x_entries: int
-    share_all: float
-    exact_all: float
+    def __init__(
+        self,
+        ix: ElectionIndex,
+        pattern: int,
+        window: tuple[float, int, int, int, int],
+        edges: list[int],
+    ):
+        _, start, end, self.k_w, self.n_w = window
+        self.pattern = pattern
+        self.lo, self.hi = lo, hi = edges[start], edges[end]
+        self.t_lo, self.t_hi = ix.ts_sorted[lo], ix.ts_sorted[hi - 1]
+        self.text = duration_text((end - start) * LOCKSTEP_BIN_SECONDS)
+        self.near_set = near_set = set(ix.near_pids(pattern))
+        near_entries: dict[str, set] = defaultdict(set)
+        self.members_by_unit: dict[str, list[int]] = defaultdict(list)
+        self.members: list[int] = []
+        claimed, pid, net, dev = ix.claimed, ix.pid, ix.net, ix.dev
+        for i in ix.order[lo:hi]:
+            p = pid[i]
+            if p not in near_set or claimed[i]:
+                continue
+            self.members.append(i)
+            u = net[i]
+            if u:
+                near_entries[u].add((dev[i] or i, p == pattern))
+                self.members_by_unit[u].append(i)
+        self.k_entries = sum(len(s) for s in near_entries.values())
+        # an entry is a device: near if any of its ballots is, identical if any is
+        for u, found in near_entries.items():
+            exact = {d for d, same in found if same}
+            near_entries[u] = {(d, d in exact) for d, _ in found}
+        self.near_entries = near_entries
+        self.x_entries = sum(1 for s in near_entries.values() for _, same in s if same)
+        self.share_all = ix.share(pattern, self.k_w, self.n_w)
+        self.exact_all = ix.exact_share(pattern)
 
     def evidence(self, rows: Sequence[Row]) -> Evidence:
         """:func:`binomial_evidence` of some networks against the pattern's shares in the
@@ -81,52 +99,6 @@ class _Burst:
         near_mass = sum(r[4] * max(lifted(self.share_all, r[5]), local) for r in rows)
         exact_mass = sum(r[4] * max(lifted(self.exact_all, r[6]), local_exact) for r in rows)
         return binomial_evidence(k, x, n, min(near_mass / n, 1.0), min(exact_mass / n, 1.0))
-
-
-def _gather_burst(
-    ix: ElectionIndex, pattern: int, burst: tuple[float, int, int, int, int], edges: list[int]
-) -> _Burst:
-    """The burst's unflagged near ballots, by network and as entries."""
-    _, start, end, k_w, n_w = burst
-    lo, hi = edges[start], edges[end]
-    near_set = set(ix.near_pids(pattern))
-    near_entries: dict[str, set] = defaultdict(set)
-    members_by_unit: dict[str, list[int]] = defaultdict(list)
-    members = []
-    claimed, pid, net, dev = ix.claimed, ix.pid, ix.net, ix.dev
-    for i in ix.order[lo:hi]:
-        p = pid[i]
-        if p not in near_set or claimed[i]:
-            continue
-        members.append(i)
-        u = net[i]
-        if u:
-            near_entries[u].add((dev[i] or i, p == pattern))
-            members_by_unit[u].append(i)
-    k_entries = sum(len(s) for s in near_entries.values())
-    # an entry is a device: near if any of its ballots is, identical if any is
-    for u, found in near_entries.items():
-        exact = {d for d, same in found if same}
-        near_entries[u] = {(d, d in exact) for d, _ in found}
-    x_entries = sum(1 for s in near_entries.values() for _, same in s if same)
-    return _Burst(
-        pattern=pattern,
-        lo=lo,
-        hi=hi,
-        t_lo=ix.ts_sorted[lo],
-        t_hi=ix.ts_sorted[hi - 1],
-        k_w=k_w,
-        n_w=n_w,
-        text=duration_text((end - start) * LOCKSTEP_BIN_SECONDS),
-        near_set=near_set,
-        members=members,
-        members_by_unit=members_by_unit,
-        near_entries=near_entries,
-        k_entries=k_entries,
-        x_entries=x_entries,
-        share_all=ix.share(pattern, k_w, n_w),
-        exact_all=ix.exact_share(pattern),
-    )
 
 
 def _network_rows(ix: ElectionIndex, burst: _Burst) -> list[Row]:
@@ -193,18 +165,8 @@ def _bloc_flag(
         f"carry {evidence.n} devices, judged against the window's own "
         "shares: " + evidence_text(evidence, total, tests)
     )
-    flag = make_flag(
-        ix,
-        tier=LOCKSTEP_BLOC,
-        detector="lockstep",
-        members=members,
-        pattern=pattern,
-        anchors=[f"network:{name}" for name in sorted(chosen)],
-        key_parts=[ix.pick_sets[pattern]],
-        evidence=evidence,
-        log_p=total,
-        tests=tests,
-        explanation=explanation,
+    flag = network_bloc_flag(
+        ix, "lockstep", members, pattern, chosen, evidence, total, tests, explanation
     )
     return flag, members
 
@@ -253,7 +215,7 @@ def split_burst(
 ) -> list[tuple[Flag, list[int]]]:
     """The flags of one burst: the block of networks it concentrates on
     (``lockstep_bloc``), then the rest of it if still significant (``mobilisation``)."""
-    burst = _gather_burst(ix, pattern, burst_window, edges)
+    burst = _Burst(ix, pattern, burst_window, edges)
     active = len(set(map(ix.net.__getitem__, ix.order[burst.lo : burst.hi])) - {""})
     log_base = math.log(base_tests) + math.log(DENSE_MAX_UNITS)
 

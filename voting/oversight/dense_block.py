@@ -13,7 +13,7 @@ from voting.oversight.evidence import greedy_block
 from voting.oversight.evidence import pooled_evidence
 from voting.oversight.evidence import Row
 from voting.oversight.flag_building import evidence_text
-from voting.oversight.flag_building import make_flag
+from voting.oversight.flag_building import network_bloc_flag
 from voting.oversight.flag_building import picks_text
 from voting.oversight.flag_building import trim_in_time
 from voting.oversight.index import ElectionIndex
@@ -26,7 +26,6 @@ from voting.oversight.thresholds import DENSE_MAX_UNITS
 from voting.oversight.thresholds import DENSE_MIN_MEMBERS
 from voting.oversight.thresholds import DENSE_MIN_UNIT_ENTRIES
 from voting.oversight.thresholds import DENSE_RECHECK_SLACK
-from voting.oversight.thresholds import LOCKSTEP_BLOC
 
 
 def detect_dense(ix: ElectionIndex) -> list[Flag]:
@@ -189,18 +188,8 @@ def _dense_flag(
         f"{j} small networks together carry {evidence.n} devices, "
         f"with picks near {picks_text(ix, pattern)}: " + evidence_text(evidence, corrected, tests)
     )
-    flag = make_flag(
-        ix,
-        tier=LOCKSTEP_BLOC,
-        detector="dense",
-        members=members,
-        pattern=pattern,
-        anchors=[f"network:{name}" for name in sorted(chosen)],
-        key_parts=[ix.pick_sets[pattern]],
-        evidence=evidence,
-        log_p=corrected,
-        tests=tests,
-        explanation=explanation,
+    flag = network_bloc_flag(
+        ix, "dense", members, pattern, chosen, evidence, corrected, tests, explanation
     )
     ix.claim(members)
     return flag

@@ -15,6 +15,7 @@ from voting.oversight.statistics import format_p
 from voting.oversight.statistics import LN10
 from voting.oversight.statistics import log_binom_sf
 from voting.oversight.statistics import p_from_log
+from voting.oversight.thresholds import LOCKSTEP_BLOC
 from voting.oversight.thresholds import NEW_IDENTITY_SECONDS
 from voting.oversight.thresholds import TRIM_SPANS
 
@@ -148,4 +149,31 @@ def evidence_text(evidence: Evidence, log_p: float, tests: float) -> str:
         f"the pattern's share, {evidence.exact} identical where "
         f"{evidence.n * evidence.exact_share:.2f} were expected "
         f"(p = {format_p(log_p)} after {tests:,.0f} tests)."
+    )
+
+
+def network_bloc_flag(
+    ix: ElectionIndex,
+    detector: str,
+    members: Sequence[int],
+    pattern: int,
+    networks: Sequence[str],
+    evidence: Evidence,
+    log_p: float,
+    tests: float,
+    explanation: str,
+) -> Flag:
+    """A ``lockstep_bloc`` flag anchored on several networks and keyed by its pattern."""
+    return make_flag(
+        ix,
+        tier=LOCKSTEP_BLOC,
+        detector=detector,
+        members=members,
+        pattern=pattern,
+        anchors=[f"network:{name}" for name in sorted(networks)],
+        key_parts=[ix.pick_sets[pattern]],
+        evidence=evidence,
+        log_p=log_p,
+        tests=tests,
+        explanation=explanation,
     )
