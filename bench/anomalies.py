@@ -1,8 +1,8 @@
-"""Benchmark: how well ``voting.anomalies`` finds injected blocs, and how fast.
+"""Benchmark: how well ``voting.oversight`` finds injected blocs, and how fast.
 
     python bench/anomalies.py [--quick] [--jobs 2] [--voters 20000]
 
-Runs :func:`voting.anomalies.scan` over synthetic electorates from ``bench/electorate.py``:
+Runs :func:`voting.oversight.scan.scan` over synthetic electorates from ``bench/electorate.py``:
 
 * the bloc grid (sizes 10/20/50/200 x timing 10 min/1 day/7 days x one device, 1-3
   prefixes or 10 prefixes x camouflage 0, 1/3, 2/3), several blocs per election, and
@@ -39,9 +39,9 @@ if str(ROOT) not in sys.path:
 from bench.electorate import BlocSpec  # noqa: E402
 from bench.electorate import generate  # noqa: E402
 from bench.electorate import grid  # noqa: E402
-from voting.anomalies import FLAGGING_TIERS  # noqa: E402
-from voting.anomalies import MOBILISATION  # noqa: E402
-from voting.anomalies import scan  # noqa: E402
+from voting.oversight.scan import scan  # noqa: E402
+from voting.oversight.thresholds import FLAGGING_TIERS  # noqa: E402
+from voting.oversight.thresholds import MOBILISATION  # noqa: E402
 
 BLOCS_PER_ELECTION = 4
 HARD_NEGATIVES = ("newsletter", "care_home")
@@ -234,7 +234,7 @@ SCALE_CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from bench.electorate import generate
-from voting.anomalies import scan
+from voting.oversight.scan import scan
 electorate = generate(11, {voters}, [])
 ballots = electorate.ballots
 del electorate

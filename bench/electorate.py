@@ -1,4 +1,4 @@
-"""Synthetic electorates with ground truth, for evaluating ``voting.anomalies``.
+"""Synthetic electorates with ground truth, for evaluating ``voting.oversight``.
 
     python bench/electorate.py --voters 20000 --seed 7 --bloc 50,10min,device,0 out.jsonl
 
@@ -42,8 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from voting.anomalies import Ballot  # noqa: E402
-from voting.anomalies import ballot_as_json  # noqa: E402
+from voting.oversight.jsonl import ballot_as_json  # noqa: E402
+from voting.oversight.records import Ballot  # noqa: E402
 
 KST = timezone(timedelta(hours=9))
 START = datetime(2025, 5, 12, 9, 0, tzinfo=KST)

@@ -21,7 +21,7 @@ from deliberation.models import Forum
 from devtools import demo_ballots
 from devtools.demo_ballots import Electorate
 from voting import publication
-from voting import review
+from voting.oversight import forum_scan
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CURRENT_SLUG = "yeongdeungpo-open-forum"
@@ -328,7 +328,7 @@ def seed_demo() -> list[str]:
         )
         db.session.commit()
         # A new operator finds the bloc waiting on the review page.
-        review.scan_forum(forum.id, actor="demo")
+        forum_scan.scan_forum(forum.id, actor="demo")
         done.append(PAST_SLUG)
     if not db.session.execute(select(Forum.id).filter_by(slug=PUBLISHED_SLUG)).first():
         _published_forum(district)

@@ -1,4 +1,4 @@
-"""Ballots, casting, results, imports and exports."""
+"""Ballots, casting, results, imports and exports; oversight of bloc voting."""
 
 from flask import Flask
 
@@ -10,16 +10,16 @@ def init_app(app: Flask) -> None:
     from voting import downloads
     from voting import labels
     from voting import models  # noqa: F401  (tables for migrations)
-    from voting import operator
     from voting import publication
     from voting import results
     from voting import services
     from voting import staff
     from voting import views
+    from voting.oversight import views as oversight_views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(staff.bp)
-    app.register_blueprint(operator.bp)
+    app.register_blueprint(oversight_views.bp)
     app.register_blueprint(downloads.bp)
     api.init_app(app)
     cli.init_app(app)

@@ -137,10 +137,10 @@ anomalies_cli = AppGroup("anomalies", help="Bloc-voting detection.")
 @click.argument("forum_id", type=int)
 def scan_command(forum_id):
     """Scan a forum's ballots and update its flags (safe to run every few minutes)."""
-    from voting import review
+    from voting.oversight import forum_scan
 
     try:
-        report = review.scan_forum(forum_id)
+        report = forum_scan.scan_forum(forum_id)
     except NotFound:
         raise click.ClickException(f"no forum with id {forum_id}") from None
     click.echo(
@@ -154,15 +154,17 @@ def scan_command(forum_id):
 @click.option("--json", "as_json", is_flag=True, help="Print the flags as JSON.")
 def scan_file_command(path, as_json):
     """Scan JSON Lines ballots that never touched the database."""
-    from voting import anomalies
+    from voting.oversight.jsonl import read_jsonl
+    from voting.oversight.scan import flags_as_json
+    from voting.oversight.scan import scan
 
     try:
-        ballots = anomalies.read_jsonl(path)
+        ballots = read_jsonl(path)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    flags = anomalies.scan(ballots)
+    flags = scan(ballots)
     if as_json:
-        click.echo(json.dumps(anomalies.flags_as_json(flags), ensure_ascii=False))
+        click.echo(json.dumps(flags_as_json(flags), ensure_ascii=False))
         return
     for flag in flags:
         click.echo(f"{flag.tier}\t{flag.size}\tp={flag.p_value:.2e}\t{flag.explanation}")

@@ -190,6 +190,27 @@ def _options(forum: Forum) -> tally.Options:
     )
 
 
+def tally_items(forum: Forum) -> list[tally.Item]:
+    """The forum's approved items as the tally counts them: external id, cost, field."""
+    return [
+        tally.Item(id=i.external_id, cost=i.cost, field=i.field.name if i.field else None)
+        for i in forum.items
+        if i.status == "approved"
+    ]
+
+
+def fund_greedy(forum: Forum, items: list[tally.Item], votes: dict[str, int]) -> tally.Funding:
+    """Greedy funding of ``votes`` (external item id -> votes) under the forum's options."""
+    options = _options(forum)
+    return tally.fund_greedy(
+        tally.rank(votes, items),
+        options.envelope,
+        field_envelopes=options.field_envelopes,
+        skip_misfits=options.skip_misfits,
+        min_votes=options.min_votes,
+    )
+
+
 def compute_result(forum: Forum, rule: str = "greedy", exclusions: bool = True) -> Result:
     """Rank the forum's approved items by votes and fund them by the named rule.
 
@@ -200,23 +221,14 @@ def compute_result(forum: Forum, rule: str = "greedy", exclusions: bool = True) 
     ballots, counts = vote_counts(forum.id, exclusions)
     on_ballot = [item for item in forum.items if item.status == "approved"]
     by_external = {item.external_id: item for item in on_ballot}
-    items = [
-        tally.Item(id=i.external_id, cost=i.cost, field=i.field.name if i.field else None)
-        for i in on_ballot
-    ]
+    items = tally_items(forum)
     votes = {i.external_id: counts.get(i.id, 0) for i in on_ballot}
     external = {i.id: i.external_id for i in on_ballot}
-    options = _options(forum)
     if rule == "greedy":
         # Greedy needs only the counts the database summed: no ballot is loaded.
-        funding = tally.fund_greedy(
-            tally.rank(votes, items),
-            options.envelope,
-            field_envelopes=options.field_envelopes,
-            skip_misfits=options.skip_misfits,
-            min_votes=options.min_votes,
-        )
+        funding = fund_greedy(forum, items, votes)
     else:
+        options = _options(forum)
         profile = approval_profile(forum.id, external, exclusions)
         try:
             funding = tally.RULES[rule](tally.Election.from_ballots(profile, items), options)
@@ -437,4 +449,3 @@ def audit_anchors() -> list[audit.Anchor]:
             # A snapshot that no longer parses names no entry of the chain.
             anchors.append(audit.Anchor(0, "unreadable", source))
     return anchors
-

@@ -10,17 +10,17 @@ from auth.models import Role
 from core import audit
 from core.extensions import db
 from tests import factories
-from tests.integration.test_review import bloc_forum  # noqa: F401  (fixture)
+from tests.integration.test_flag_review import bloc_forum  # noqa: F401  (fixture)
 from tests.web import csrf_token
 from tests.web import sign_in
 from tests.web import text
-from voting import review
 from voting.models import AnomalyFlag
+from voting.oversight import forum_scan
 
 
 @pytest.fixture
 def flag(app, bloc_forum):  # noqa: F811
-    review.scan_forum(bloc_forum.id)
+    forum_scan.scan_forum(bloc_forum.id)
     return db.session.execute(select(AnomalyFlag).filter_by(tier="proxy_casting")).scalars().first()
 
 

@@ -1,4 +1,4 @@
-"""Bloc-voting detection: each detector on small constructed electorates (``voting.anomalies``)."""
+"""Bloc-voting detection: each detector on small constructed electorates (``voting.oversight``)."""
 
 import ast
 import json
@@ -11,20 +11,38 @@ from pathlib import Path
 
 import pytest
 
-from voting import anomalies
-from voting.anomalies import Ballot
-from voting.anomalies import ballot_as_json
-from voting.anomalies import diff_flags
-from voting.anomalies import FLAGGING_TIERS
-from voting.anomalies import flags_as_json
-from voting.anomalies import impact
-from voting.anomalies import LOCKSTEP_BLOC
-from voting.anomalies import log_binom_sf
-from voting.anomalies import log_poisson_sf
-from voting.anomalies import MOBILISATION
-from voting.anomalies import PROXY_CASTING
-from voting.anomalies import read_jsonl
-from voting.anomalies import scan
+from voting.oversight import index
+from voting.oversight import scan as scanning
+from voting.oversight.jsonl import ballot_as_json
+from voting.oversight.jsonl import read_jsonl
+from voting.oversight.records import Ballot
+from voting.oversight.scan import diff_flags
+from voting.oversight.scan import flags_as_json
+from voting.oversight.scan import impact
+from voting.oversight.scan import scan
+from voting.oversight.statistics import bonferroni
+from voting.oversight.statistics import log_binom_sf
+from voting.oversight.statistics import log_poisson_sf
+from voting.oversight.thresholds import FLAGGING_TIERS
+from voting.oversight.thresholds import LOCKSTEP_BLOC
+from voting.oversight.thresholds import MOBILISATION
+from voting.oversight.thresholds import PROXY_CASTING
+
+# the modules of detection, which must stay pure standard library
+DETECTION_MODULES = (
+    "burst_split",
+    "dense_block",
+    "evidence",
+    "flag_building",
+    "index",
+    "jsonl",
+    "lockstep_burst",
+    "proxy_casting",
+    "records",
+    "scan",
+    "statistics",
+    "thresholds",
+)
 
 START = datetime(2025, 5, 12, 0, 0, tzinfo=UTC)
 ITEMS = [f"i{k:02d}" for k in range(1, 31)]
@@ -136,8 +154,8 @@ def test_poisson_tail_matches_direct_sum():
 
 
 def test_bonferroni_multiplies_and_caps_at_one():
-    assert anomalies.bonferroni(math.log(1e-6), 1000) == pytest.approx(math.log(1e-3))
-    assert anomalies.bonferroni(math.log(0.5), 10) == 0.0
+    assert bonferroni(math.log(1e-6), 1000) == pytest.approx(math.log(1e-3))
+    assert bonferroni(math.log(0.5), 10) == 0.0
 
 
 # --- proxy casting ----------------------------------------------------------------
@@ -376,17 +394,16 @@ def test_read_jsonl_names_the_bad_line(line, message):
         read_jsonl([good, line])
 
 
-def test_command_line_scans_a_jsonl_file(tmp_path, capsys):
+def test_a_jsonl_file_round_trips_into_a_scan(tmp_path):
     path = tmp_path / "ballots.jsonl"
     ballots = organic(800) + bloc(25, ("i07", "i12", "i19"), ["home-3"], device="one-phone")
     path.write_text("".join(ballot_as_json(b) + "\n" for b in ballots), encoding="utf-8")
-    assert anomalies.main([str(path)]) == 0
-    out = json.loads(capsys.readouterr().out)
+    with path.open(encoding="utf-8") as lines:
+        read = read_jsonl(lines)
+    assert read == ballots
+    out = flags_as_json(scan(read))
     assert [f["tier"] for f in out["flags"]] == [PROXY_CASTING]
     assert set(out["flags"][0]["members"]) == {f"b{k:04d}" for k in range(25)}
-    path.write_text('{"voter": "x"}\n', encoding="utf-8")
-    assert anomalies.main([str(path)]) == 1
-    assert "line 1: missing 'time'" in capsys.readouterr().err
 
 
 def test_impact_hook_uses_the_callers_tally():
@@ -420,7 +437,7 @@ def test_detectors_can_be_chosen_by_name_or_callable():
 
     assert scan(ballots, detectors=[custom]) == []
     assert calls == [len(ballots)]
-    assert list(anomalies.DETECTORS) == ["proxy_devices", "lockstep", "dense", "proxy_networks"]
+    assert list(scanning.DETECTORS) == ["proxy_devices", "lockstep", "dense", "proxy_networks"]
 
 
 def test_empty_and_tiny_inputs():
@@ -433,14 +450,19 @@ def test_naive_times_are_refused():
         scan([Ballot("v", datetime(2025, 5, 12, 9, 0), ("i01", "i02", "i03"))])
 
 
-def test_module_is_pure_standard_library():
-    tree = ast.parse(Path(anomalies.__file__).read_text(encoding="utf-8"))
+def test_detection_is_pure_standard_library():
     imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            imported.add((node.module or "").split(".")[0])
+    for name in DETECTION_MODULES:
+        path = Path(index.__file__).with_name(f"{name}.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                if module.startswith("voting.oversight."):
+                    assert module.removeprefix("voting.oversight.") in DETECTION_MODULES
+                else:
+                    imported.add(module.split(".")[0])
     assert imported <= {
         "bisect",
         "collections",
@@ -457,7 +479,7 @@ def test_module_is_pure_standard_library():
 
 
 def test_near_means_differing_by_at_most_one_pick():
-    ix = anomalies.ElectionIndex(
+    ix = index.ElectionIndex(
         [
             Ballot(f"v{k}", START, picks, "n", f"d{k}")
             for k, picks in enumerate(

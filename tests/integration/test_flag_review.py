@@ -16,12 +16,13 @@ from core.extensions import db
 from tests import factories
 from voting import receipts
 from voting import results
-from voting import review
 from voting import services
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
+from voting.oversight import flag_review
+from voting.oversight import forum_scan
 
 START = datetime(2026, 7, 6, tzinfo=UTC)
 
@@ -74,7 +75,7 @@ def closed(app, forum):
 
 
 def test_scan_flags_the_bloc_and_rescans_update_the_same_flag(app, bloc_forum):
-    report = review.scan_forum(bloc_forum.id)
+    report = forum_scan.scan_forum(bloc_forum.id)
     assert report.ballots == 160 and report.new >= 1
     flags = db.session.execute(select(AnomalyFlag)).scalars().all()
     proxy = [f for f in flags if f.tier == "proxy_casting"]
@@ -85,7 +86,7 @@ def test_scan_flags_the_bloc_and_rescans_update_the_same_flag(app, bloc_forum):
     members = {int(m) for m in json.loads(proxy[0].members)}
     assert members <= bloc_ids and len(members) >= 35
     assert proxy[0].changes_outcome
-    again = review.scan_forum(bloc_forum.id)
+    again = forum_scan.scan_forum(bloc_forum.id)
     assert again.new == 0
     assert db.session.execute(select(func.count()).select_from(AnomalyFlag)).scalar_one() == len(
         flags
@@ -93,13 +94,13 @@ def test_scan_flags_the_bloc_and_rescans_update_the_same_flag(app, bloc_forum):
 
 
 def test_a_flag_never_excludes_ballots_by_itself(app, bloc_forum):
-    review.scan_forum(bloc_forum.id)
+    forum_scan.scan_forum(bloc_forum.id)
     assert db.session.execute(select(func.count()).select_from(BallotExclusion)).scalar_one() == 0
     assert results.vote_counts(bloc_forum.id)[0] == 160
 
 
 def proxy_flag(forum) -> AnomalyFlag:
-    review.scan_forum(forum.id)
+    forum_scan.scan_forum(forum.id)
     query = select(AnomalyFlag).filter_by(forum_id=forum.id, tier="proxy_casting")
     return db.session.execute(query).scalars().first()
 
@@ -108,7 +109,7 @@ def test_confirming_needs_a_reason(app, bloc_forum):
     operator = factories.staff("op-1", "operator")
     flag = proxy_flag(bloc_forum)
     with pytest.raises(DomainError) as info:
-        review.decide(flag.id, operator, "confirm", "   ")
+        flag_review.decide(flag.id, operator, "confirm", "   ")
     assert info.value.status == 422
     db.session.rollback()
     assert db.session.get(AnomalyFlag, flag.id).status == "open"
@@ -119,14 +120,14 @@ def test_a_confirmation_that_changes_the_result_needs_a_second_operator(app, blo
     second = factories.staff("op-2", "operator")
     flag = proxy_flag(bloc_forum)
     before = {r.item.external_id for r in results.compute_result(bloc_forum).funded_rows}
-    review.decide(flag.id, first, "confirm", "One device cast 40 ballots in ten minutes.")
+    flag_review.decide(flag.id, first, "confirm", "One device cast 40 ballots in ten minutes.")
     assert db.session.get(AnomalyFlag, flag.id).status == "pending_approval"
     assert db.session.execute(select(func.count()).select_from(BallotExclusion)).scalar_one() == 0
     with pytest.raises(DomainError) as info:
-        review.decide(flag.id, first, "confirm", "again")
+        flag_review.decide(flag.id, first, "confirm", "again")
     assert info.value.code == "second_operator"
     db.session.rollback()
-    review.decide(flag.id, second, "confirm", "Agreed.")
+    flag_review.decide(flag.id, second, "confirm", "Agreed.")
     stored = db.session.get(AnomalyFlag, flag.id)
     assert stored.status == "confirmed" and stored.approved_by == second.actor
     excluded = db.session.execute(select(func.count()).select_from(BallotExclusion)).scalar_one()
@@ -143,8 +144,8 @@ def test_an_excluded_resident_sees_it_on_the_receipt_check(app, bloc_forum):
     first = factories.staff("op-1", "operator")
     second = factories.staff("op-2", "operator")
     flag = proxy_flag(bloc_forum)
-    review.decide(flag.id, first, "confirm", "One device cast 40 ballots in ten minutes.")
-    review.decide(flag.id, second, "confirm", "Agreed.")
+    flag_review.decide(flag.id, first, "confirm", "One device cast 40 ballots in ten minutes.")
+    flag_review.decide(flag.id, second, "confirm", "Agreed.")
     member = int(json.loads(flag.members)[0])
     code = db.session.get(Ballot, member).receipt_code
     status = services.check_receipt(code)
@@ -156,9 +157,9 @@ def test_reopening_restores_the_ballots(app, bloc_forum):
     first = factories.staff("op-1", "operator")
     second = factories.staff("op-2", "operator")
     flag = proxy_flag(bloc_forum)
-    review.decide(flag.id, first, "confirm", "reason")
-    review.decide(flag.id, second, "confirm", "ok")
-    review.decide(flag.id, first, "reopen", "new information")
+    flag_review.decide(flag.id, first, "confirm", "reason")
+    flag_review.decide(flag.id, second, "confirm", "ok")
+    flag_review.decide(flag.id, first, "reopen", "new information")
     assert db.session.execute(select(func.count()).select_from(BallotExclusion)).scalar_one() == 0
     assert db.session.get(AnomalyFlag, flag.id).status == "open"
 
@@ -168,8 +169,8 @@ def test_published_snapshot_counts_and_excludes(app, bloc_forum):
     second = factories.staff("op-2", "operator")
     team = factories.staff("team", "district_team", "11560")
     flag = proxy_flag(bloc_forum)
-    review.decide(flag.id, first, "confirm", "reason")
-    review.decide(flag.id, second, "confirm", "ok")
+    flag_review.decide(flag.id, first, "confirm", "reason")
+    flag_review.decide(flag.id, second, "confirm", "ok")
     closed(app, bloc_forum)
     bloc_forum.phase = "closed"
     db.session.commit()
@@ -182,7 +183,7 @@ def test_published_snapshot_counts_and_excludes(app, bloc_forum):
     assert payload["ballots_counted"] == 160 - flag.size
     assert results.verify_snapshot(bloc_forum.id).matches
     with pytest.raises(DomainError):
-        review.decide(flag.id, first, "reopen", "too late")
+        flag_review.decide(flag.id, first, "reopen", "too late")
 
 
 def test_scan_file_reads_json_lines(app, tmp_path):

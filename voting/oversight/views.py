@@ -14,10 +14,10 @@ from auth.decorators import role_required
 from core.errors import DomainError
 from core.extensions import db
 from core.forms import parse_int
-from voting import audit_page
 from voting import labels
-from voting import review
 from voting.forms import DecisionForm
+from voting.oversight import audit_page
+from voting.oversight import flag_review
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 operator_only = role_required("operator")
@@ -31,14 +31,14 @@ def flags():
     if raw and forum_id is None:
         abort(404)  # no forum has that id
     return render_template(
-        "voting/operator_flags.html", flags=review.list_flags(current_user, forum_id)
+        "voting/operator_flags.html", flags=flag_review.list_flags(current_user, forum_id)
     )
 
 
 @bp.get("/flags/<int:flag_id>")
 @operator_only
 def flag(flag_id: int):
-    view = review.flag_view(flag_id, current_user)
+    view = flag_review.flag_view(flag_id, current_user)
     return render_template("voting/operator_flag.html", view=view, form=DecisionForm(formdata=None))
 
 
@@ -53,10 +53,10 @@ def decide(flag_id: int):
             errors = form.reason.errors or form.action.errors
             message = str(next(iter(errors), "")) or _("Reload the page and try again.")
             raise DomainError(message, 422, field)
-        decided = review.decide(flag_id, current_user, form.action.data, form.reason.data)
+        decided = flag_review.decide(flag_id, current_user, form.action.data, form.reason.data)
     except DomainError as error:
         db.session.rollback()
-        view = review.flag_view(flag_id, current_user, record_view=False)
+        view = flag_review.flag_view(flag_id, current_user, record_view=False)
         return (
             render_template("voting/operator_flag.html", view=view, form=form, error=error.message),
             error.status,

@@ -20,11 +20,11 @@ from auth.services import display_name
 from core.extensions import db
 from deliberation.models import Forum
 from tests import factories
-from tests.integration.test_review import bloc_forum  # noqa: F401
-from voting import review
+from tests.integration.test_flag_review import bloc_forum  # noqa: F401
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 from voting.models import BallotExclusion
+from voting.oversight import forum_scan
 
 DISTRICT = "11560"
 FIRST, SECOND, TEAM = "op-1", "op-2", "browser-team-review"
@@ -79,7 +79,7 @@ def test_two_operators_exclude_a_bloc_and_the_team_and_resident_see_it(
     base = live_server.url
     forum_id = bloc_forum.id
     issuer = app.config["OIDC_ISSUER"]
-    review.scan_forum(forum_id)
+    forum_scan.scan_forum(forum_id)
     factories.staff(FIRST, "operator", issuer=issuer)
     factories.staff(SECOND, "operator", issuer=issuer)
     factories.staff(TEAM, "district_team", DISTRICT, issuer=issuer)
