@@ -160,6 +160,16 @@ def live_server(app):
 
 
 @pytest.fixture
+def provider_app(backend, tmp_path):
+    """An app whose development identity provider keeps its signing key in the test's own
+    folder, for tests that sign in through it over HTTP."""
+    app = make_app(backend, tmp_path, DEV_IDP_KEY_PATH=str(tmp_path / "dev-idp-key.pem"))
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
 def pg_app(tmp_path):
     """An app on PostgreSQL whatever --db says, for tests that start their own servers."""
     if not _reachable(PG_URL):

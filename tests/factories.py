@@ -1,5 +1,6 @@
 """Small builders for database-backed tests."""
 
+import json
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
@@ -12,6 +13,7 @@ from deliberation.models import AgendaItem
 from deliberation.models import District
 from deliberation.models import Field
 from deliberation.models import Forum
+from voting.models import AnomalyFlag
 
 _serial = count(1)
 
@@ -106,3 +108,37 @@ def staff(subject: str, role: str, code: str = "", issuer: str = "http://test-id
     )
     db.session.commit()
     return made
+
+
+def empty_flag(made: Forum) -> "AnomalyFlag":
+    """An open proxy-casting flag on the forum with no members: enough for the operator
+    pages to list, show and decide, committed."""
+    now = datetime.now(UTC)
+    details = {
+        "observed": 0,
+        "expected": 0,
+        "log10_p": -9,
+        "tests": 1,
+        "explanation": "",
+        "start": now.isoformat(),
+        "end": now.isoformat(),
+        "shared_picks": [],
+        "identical": 0,
+        "networks": 0,
+        "devices": 0,
+        "new_identities": None,
+    }
+    flag = AnomalyFlag(
+        forum_id=made.id,
+        key="k",
+        tier="proxy_casting",
+        size=0,
+        log10_p=-9.0,
+        details=json.dumps(details),
+        members="[]",
+        first_seen_at=now,
+        updated_at=now,
+    )
+    db.session.add(flag)
+    db.session.commit()
+    return flag

@@ -2,8 +2,11 @@
 
 import re
 
+from sqlalchemy import select
+
 from auth import services
 from auth.models import User
+from auth.models import UserSession
 from core.extensions import db
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -38,3 +41,17 @@ def sign_in(client, user: User) -> None:
 
 def text(response) -> str:
     return response.get_data(as_text=True)
+
+
+def voter_key_signed_in(token: str | None) -> str | None:
+    """The voter key of whoever a live session token signs in (None when none does)."""
+    if token is None:
+        return None
+    db.session.expire_all()
+    query = (
+        select(User.voter_key)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == services.token_digest(token))
+        .where(UserSession.ended_at.is_(None))
+    )
+    return db.session.execute(query).scalar_one_or_none()

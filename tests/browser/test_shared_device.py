@@ -3,13 +3,9 @@
 import re
 
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from auth.models import User
-from auth.models import UserSession
-from auth.services import token_digest
 from auth.services import voter_key_for
-from core.extensions import db
+from tests.web import voter_key_signed_in
 
 
 def _voter_key_of(app, page) -> str | None:
@@ -17,17 +13,8 @@ def _voter_key_of(app, page) -> str | None:
     cookie = next((c for c in page.context.cookies() if c["name"] == "session"), None)
     if cookie is None:
         return None
-    token = app.session_interface.get_signing_serializer(app).loads(cookie["value"])
-    token = token.get("_user_id")
-    if token is None:
-        return None
-    db.session.expire_all()
-    query = (
-        select(User.voter_key)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == token_digest(token), UserSession.ended_at.is_(None))
-    )
-    return db.session.execute(query).scalar_one_or_none()
+    session = app.session_interface.get_signing_serializer(app).loads(cookie["value"])
+    return voter_key_signed_in(session.get("_user_id"))
 
 
 def test_the_next_resident_on_a_shared_tablet_signs_in_as_themselves(

@@ -1,7 +1,6 @@
 """Input a user controls that once answered 500: each case answers a clear 4xx and stores
 nothing; invisible direction and zero-width characters are stripped from what is stored."""
 
-import json
 from datetime import datetime
 from datetime import UTC
 
@@ -23,7 +22,6 @@ from tests import factories
 from tests.web import csrf_token
 from tests.web import sign_in
 from tests.web import text
-from voting.models import AnomalyFlag
 
 NUL_REFUSED = "보이지 않는 제어 문자"
 INVISIBLE = "\u202e\u2066\u200b\u200d\u200e\ufeff\u061c\u2060"
@@ -277,35 +275,7 @@ def test_a_nul_byte_in_a_moderation_reason_is_refused(client, team, app):
 
 @pytest.fixture
 def operator(app, client):
-    forum = factories.forum()
-    now = datetime.now(UTC)
-    details = {
-        "observed": 0,
-        "expected": 0,
-        "log10_p": -9,
-        "tests": 1,
-        "explanation": "",
-        "start": now.isoformat(),
-        "end": now.isoformat(),
-        "shared_picks": [],
-        "identical": 0,
-        "networks": 0,
-        "devices": 0,
-        "new_identities": None,
-    }
-    flag = AnomalyFlag(
-        forum_id=forum.id,
-        key="k",
-        tier="proxy_casting",
-        size=0,
-        log10_p=-9.0,
-        details=json.dumps(details),
-        members="[]",
-        first_seen_at=now,
-        updated_at=now,
-    )
-    db.session.add(flag)
-    db.session.commit()
+    flag = factories.empty_flag(factories.forum())
     sign_in(client, factories.staff("operator", "operator"))
     return flag
 

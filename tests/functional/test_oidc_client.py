@@ -28,7 +28,6 @@ from auth.models import User
 from auth.models import UserSession
 from core.extensions import db
 from devtools import idp as devidp
-from tests.conftest import make_app
 
 SUBJECT = "resident-client-side-subject"
 NOT_VERIFIED = "Sign-in could not be verified. Please start again."
@@ -36,11 +35,8 @@ REFUSED = "Sign-in was cancelled or refused by the identity provider."
 
 
 @pytest.fixture
-def app(backend, tmp_path):
-    app = make_app(backend, tmp_path, DEV_IDP_KEY_PATH=str(tmp_path / "dev-idp-key.pem"))
-    with app.app_context():
-        yield app
-        db.session.remove()
+def app(provider_app):
+    return provider_app
 
 
 # --- helpers --------------------------------------------------------------------------

@@ -6,26 +6,19 @@ from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
 
-from auth.models import User
-from auth.models import UserSession
-from auth.services import token_digest
 from auth.services import voter_key_for
-from core.extensions import db
 from tests.conftest import make_app
 from tests.functional.test_oidc_client import new_browser
 from tests.functional.test_oidc_client import sign_in_at_provider
 from tests.functional.test_oidc_client import signed_in_user_id
 from tests.functional.test_oidc_client import start_sign_in
+from tests.web import voter_key_signed_in
 
 
 @pytest.fixture
-def app(backend, tmp_path):
-    app = make_app(backend, tmp_path, DEV_IDP_KEY_PATH=str(tmp_path / "dev-idp-key.pem"))
-    with app.app_context():
-        yield app
-        db.session.remove()
+def app(provider_app):
+    return provider_app
 
 
 def sign_in_as(server, browser, subject: str) -> None:
@@ -41,16 +34,7 @@ def sign_out(server, browser):
 
 def signed_in_voter_key(app, browser) -> str | None:
     """The voter key of whoever this browser's session cookie signs in."""
-    token = signed_in_user_id(app, browser)
-    if token is None:
-        return None
-    db.session.expire_all()
-    query = (
-        select(User.voter_key)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == token_digest(token), UserSession.ended_at.is_(None))
-    )
-    return db.session.execute(query).scalar_one_or_none()
+    return voter_key_signed_in(signed_in_user_id(app, browser))
 
 
 def test_sign_out_ends_the_providers_sign_in_and_comes_back_home(live_server, app):

@@ -22,11 +22,8 @@ from tests.web import text
 
 
 @pytest.fixture
-def app(backend, tmp_path):
-    app = make_app(backend, tmp_path, DEV_IDP_KEY_PATH=str(tmp_path / "dev-idp-key.pem"))
-    with app.app_context():
-        yield app
-        db.session.remove()
+def app(provider_app):
+    return provider_app
 
 
 def signed_in_resident(server) -> User:

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from core.extensions import db
 from tests import factories
-from tests.conftest import make_app
 from tests.functional.test_oidc_client import new_browser
 from tests.functional.test_oidc_client import sign_in_at_provider
 from tests.functional.test_oidc_client import start_sign_in
@@ -23,11 +22,8 @@ STAFF = "support-staff"
 
 
 @pytest.fixture
-def app(backend, tmp_path):
-    app = make_app(backend, tmp_path, DEV_IDP_KEY_PATH=str(tmp_path / "dev-idp-key.pem"))
-    with app.app_context():
-        yield app
-        db.session.remove()
+def app(provider_app):
+    return provider_app
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The attack surface, generated from the URL map so a new route cannot slip past:
 CSRF on every state-changing route, the route × role access matrix, and headers."""
 
-import json
 from datetime import datetime
 from datetime import UTC
 
@@ -18,7 +17,6 @@ from tests.conftest import make_app
 from tests.web import csrf_token
 from tests.web import sign_in
 from tests.web import text
-from voting.models import AnomalyFlag
 
 ROLES = ("anonymous", "resident", "team_a", "team_b", "operator", "admin")
 # Routes that are not browser forms: the OAuth token endpoint (client-authenticated)
@@ -35,34 +33,9 @@ def world(app):
     comment = Comment(
         item_id=item.id, author_key="k" * 64, author_name="ABC123", body="hi", created_at=now
     )
-    flag = AnomalyFlag(
-        forum_id=forum.id,
-        key="k",
-        tier="proxy_casting",
-        size=0,
-        log10_p=-9.0,
-        details=json.dumps(
-            {
-                "observed": 0,
-                "expected": 0,
-                "log10_p": -9,
-                "tests": 1,
-                "explanation": "",
-                "start": now.isoformat(),
-                "end": now.isoformat(),
-                "shared_picks": [],
-                "identical": 0,
-                "networks": 0,
-                "devices": 0,
-                "new_identities": None,
-            }
-        ),
-        members="[]",
-        first_seen_at=now,
-        updated_at=now,
-    )
-    db.session.add_all([comment, flag])
+    db.session.add(comment)
     db.session.commit()
+    flag = factories.empty_flag(forum)
     users = {
         "anonymous": None,
         "resident": factories.user("resident"),
