@@ -102,8 +102,8 @@ def test_it_runs_alone_with_only_the_standard_library(app, tmp_path):
 def _tamper_ballot(files):
     lines = files["ballots"].read_text(encoding="utf-8").splitlines()
     votes = lines.index("VOTES") + 2
-    voter, _vote = lines[votes].split(";")[:2]
-    lines[votes] = f"{voter};A-01,A-02"
+    voter, vote = lines[votes].split(";")[:2]
+    lines[votes] = f"{voter};{'A-05' if vote == 'A-01,A-02' else 'A-01,A-02'}"
     files["ballots"].write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
