@@ -121,3 +121,12 @@ def test_a_choice_changed_after_publication_breaks_the_leaves(app):
     with pytest.raises(DomainError) as refused:
         proofs.for_receipt(codes[0])
     assert refused.value.code == "snapshot_mismatch"
+
+
+def test_the_zip_readme_names_the_leaves_and_the_verifier(app):
+    _forum, _codes, record = _published(app)
+    text = exports.readme(record)
+    block = record.payload["commitment"]
+    assert "`leaves.json`" in text and block["counted"]["root"] in text
+    assert "python verify.py snapshot.json ballots.pb --leaves leaves.json" in text
+    assert "검증 도구 `verify.py`" in text
