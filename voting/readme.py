@@ -136,16 +136,16 @@ def _leaves(payload: dict, korean: bool) -> tuple[str, str]:
     counted, excluded = block["counted"], block["excluded"]
     if korean:
         return (
-            "\n- `leaves.json`: 투표마다 하나씩인 머클 트리의 잎입니다. 확인 코드의 HMAC 값과 고른 "
-            "의제 번호만 담으며 확인 코드 자체는 없습니다. 집계된 투표의 루트 "
+            "\n- `leaves.json`: 투표마다 하나씩인 머클 트리의 잎입니다. 확인 번호의 HMAC 값과 고른 "
+            "의제 번호만 담으며 확인 번호 자체는 없습니다. 집계된 투표의 루트 "
             f"`{counted['root']}`({counted['leaves']}표), 제외된 투표의 루트 "
             f"`{excluded['root']}`({excluded['leaves']}표)는 `snapshot.json`의 "
             "`commitment`에 있습니다.",
             "\n5. 검증 도구 `verify.py`(파이썬 표준 라이브러리만 쓰는 파일 하나, "
             "소스의 `tools/`)로 "
             "`python verify.py snapshot.json ballots.pb --leaves leaves.json`을 실행하면 루트, "
-            "득표수, 선정 의제를 다시 계산해 `verified`를 출력합니다. 확인 코드가 있으면 내 투표의 "
-            "증명 파일도 `--proof proof.json --receipt 코드`로 확인할 수 있습니다.",
+            "득표수, 선정 의제를 다시 계산해 `verified`를 출력합니다. 확인 번호가 있으면 내 투표의 "
+            "증명 파일도 `--proof proof.json --receipt 확인번호`로 확인할 수 있습니다.",
         )
     return (
         "\n- `leaves.json`: one Merkle leaf per ballot: an HMAC of its receipt code and its "
