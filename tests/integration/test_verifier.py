@@ -117,6 +117,11 @@ def _move_exclusion(leaves):
     leaves["counted"].append(moved)
 
 
+def _bend(proof):
+    first = proof["path"][0]
+    proof["path"][0] = ("1" if first[0] == "0" else "0") + first[1:]
+
+
 TAMPERS = {
     "ballot": _tamper_ballot,
     "leaf": lambda f: _edit_json(f["leaves"], lambda d: d["counted"][2].update(picks=["A-02"])),
@@ -127,7 +132,7 @@ TAMPERS = {
         f["leaves"], lambda d: d["excluded"][0].update(reason="중복")
     ),
     "exclusion undone": lambda f: _edit_json(f["leaves"], _move_exclusion),
-    "proof path": lambda f: _edit_json(f["proof"], lambda d: d["path"].reverse()),
+    "proof path": lambda f: _edit_json(f["proof"], _bend),
 }
 
 
