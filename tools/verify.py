@@ -7,29 +7,18 @@
 Standard library only, and nothing of the application: download this one file with
 the open data and read it. It checks, in order, and stops at the first mismatch:
 
-1. the ballots file: as many ballots as the snapshot counted, the snapshot's items
-   at their costs, and every item's votes recounted from the ballots;
-2. the result: the ranking (votes, most first; ties by item number as text) and,
-   under the snapshot's rule, each item's funded flag and reason, the funded list
-   and the amount spent. ``greedy`` walks the ranking and funds what fits (the
-   forum's ``skip_misfits``, ``min_votes`` and field envelopes applied);
-   ``equal_shares`` is the Method of Equal Shares with cost utilities, completed
-   as pabutools does (each voter's share raised by 1 per step while the outcome
-   fits the envelope, then the rest filled by votes), each field with an envelope
-   counted apart among the ballots that pick in it and the rest on what remains;
-3. with ``--leaves``: the salt, the leaves in ascending order of leaf hash, both
-   RFC 6962 Merkle roots and sizes, the excluded ballots' reasons, and that the
-   counted leaves hold exactly the ballots of the ballots file;
-4. with ``--proof``: that the proof's leaf and audit path lead to the snapshot's
-   root (and, with ``--leaves``, that the leaf is at its index there); with
-   ``--receipt``, that the leaf's receipt tag is HMAC-SHA256(salt, code).
+1. the ballots file: the number of ballots, the items and costs, the votes recounted;
+2. the result under the snapshot's rule: ranking (votes, ties by item number as text),
+   each item's funded flag and reason, the funded list and the amount spent. Greedy
+   with the forum's ``skip_misfits``, ``min_votes`` and field envelopes; equal shares
+   as pabutools completes it (shares raised by 1 per step, then filled by votes),
+   fields with an envelope counted apart, the rest on what remains;
+3. with ``--leaves``: the salt, the leaves' order (ascending leaf hash), both RFC 6962
+   roots and sizes, the exclusion reasons, and counted leaves = the ballots file;
+4. with ``--proof``: the leaf and audit path lead to the snapshot's root (and it is the
+   published leaf); with ``--receipt``: the tag is HMAC-SHA256(salt, code).
 
 It prints "verified" and exits 0, or prints the first mismatch and exits 1.
-
-A leaf is ``b"ballot-leaf/v1\\n"`` followed by the canonical JSON (sorted keys, no
-spaces, UTF-8) of ``{"picks": [sorted item numbers], "receipt": tag}`` (plus
-``"reason"`` for an excluded ballot); its hash is SHA-256(0x00 || leaf), an inner
-node's SHA-256(0x01 || left || right), as in RFC 6962.
 """
 
 import argparse
@@ -59,6 +48,7 @@ def expect(condition: bool, message: str) -> None:
 
 
 def leaf_hash(record: dict) -> bytes:
+    """SHA-256(0x00 || "ballot-leaf/v1\\n" || canonical JSON: sorted keys, no spaces)."""
     data = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(b"\x00" + LEAF_TAG + data.encode()).digest()
 
@@ -97,9 +87,6 @@ def root_from_path(leaf: bytes, index: int, size: int, path: list[bytes]) -> byt
             value = node(value, sibling)
         fn, sn = fn >> 1, sn >> 1
     return value if sn == 0 else None
-
-
-# --- the Pabulib ballots file -------------------------------------------------------
 
 
 def read_pb(text: str) -> tuple[dict, dict[str, dict], list[frozenset[str]]]:
