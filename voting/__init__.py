@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from voting import downloads
     from voting import labels
     from voting import models  # noqa: F401  (tables for migrations)
+    from voting import proof_views
     from voting import publication
     from voting import results
     from voting import services
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff.bp)
     app.register_blueprint(oversight_views.bp)
     app.register_blueprint(downloads.bp)
+    app.register_blueprint(proof_views.bp)
     api.init_app(app)
     cli.init_app(app)
     labels.init_app(app)

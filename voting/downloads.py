@@ -8,6 +8,7 @@ from flask import Blueprint
 from flask import Response
 
 from core.extensions import limiter
+from voting import commitment
 from voting import exports
 
 bp = Blueprint("downloads", __name__)
@@ -65,6 +66,18 @@ def ballots_pb(forum_id: int):
         exports.ballots_pb(record),
         "text/plain",
         exports.filename(forum_id, "pb"),
+        {"Cache-Control": "no-store", "X-Snapshot-SHA256": exports.snapshot_sha256(record)},
+    )
+
+
+@bp.get("/forums/<int:forum_id>/leaves.json")
+@limiter.limit(HEAVY_LIMIT)
+def leaves_json(forum_id: int):
+    record = exports.published(forum_id)
+    return _send(
+        commitment.leaves_json(forum_id, record.payload),
+        "application/json",
+        exports.filename(forum_id, "leaves"),
         {"Cache-Control": "no-store", "X-Snapshot-SHA256": exports.snapshot_sha256(record)},
     )
 

@@ -9,7 +9,8 @@ exported, and every file is built from that snapshot, the official record:
   stored, whose SHA-256 is the published hash;
 * ``ballots.pb`` (:func:`ballots_pb`): the counted ballots, anonymised, in the Pabulib
   format (https://pabulib.org/format) that pabutools reads;
-* ``open-data.zip`` (:func:`open_data_zip`): the three files above and a README.
+* ``leaves.json`` (:func:`voting.commitment.leaves_json`): the ballots' Merkle leaves;
+* ``open-data.zip`` (:func:`open_data_zip`): the four files above and a README.
 
 Anonymity of ``ballots.pb``: a ballot is written as its approved item ids and its
 channel only, and the channel only when every channel that has ballots has at least 5
@@ -38,6 +39,7 @@ from core.extensions import db
 from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
+from voting import commitment
 from voting import pabulib
 from voting import readme as readme_text
 from voting import resultcsv
@@ -56,6 +58,7 @@ ZIP_NAMES = {
     "csv": "result.csv",
     "json": "snapshot.json",
     "pb": "ballots.pb",
+    "leaves": "leaves.json",
     "readme": "README.md",
 }
 
@@ -107,13 +110,7 @@ def published(forum_id: int, *, drafts_hidden: bool = True) -> Published:
 
 def filename(forum_id: int, kind: str) -> str:
     """ASCII-safe download names: ``forum-7-result.csv``, ``forum-7-ballots.pb`` …"""
-    names = {
-        "csv": "result.csv",
-        "json": "snapshot.json",
-        "sha256": "snapshot.json.sha256",
-        "pb": "ballots.pb",
-        "zip": "open-data.zip",
-    }
+    names = {**ZIP_NAMES, "sha256": "snapshot.json.sha256", "zip": "open-data.zip"}
     return f"forum-{int(forum_id)}-{names[kind]}"
 
 
@@ -380,15 +377,18 @@ def readme(record: Published) -> str:
 
 
 def open_data_zip(record: Published, rng: random.Random | None = None) -> bytes:
-    """A ZIP, built in memory, of ``result.csv``, ``snapshot.json``, ``ballots.pb`` and
-    ``README.md``; entries are dated with the publication time (Asia/Seoul)."""
+    """A ZIP, built in memory, of ``result.csv``, ``snapshot.json``, ``ballots.pb``,
+    ``leaves.json`` (when the snapshot has a commitment) and ``README.md``; entries are
+    dated with the publication time (Asia/Seoul)."""
     stamp = record.snapshot.published_at.astimezone(SEOUL).timetuple()[:6]
     files = {
         ZIP_NAMES["csv"]: result_csv(record),
         ZIP_NAMES["json"]: snapshot_json(record),
         ZIP_NAMES["pb"]: ballots_pb(record, rng).encode("utf-8"),
-        ZIP_NAMES["readme"]: readme(record).encode("utf-8"),
     }
+    if "commitment" in record.payload:
+        files[ZIP_NAMES["leaves"]] = commitment.leaves_json(record.forum_id, record.payload)
+    files[ZIP_NAMES["readme"]] = readme(record).encode("utf-8")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():

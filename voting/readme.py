@@ -127,6 +127,38 @@ def _audit_check_en(payload: dict) -> str:
     )
 
 
+def _leaves(payload: dict, korean: bool) -> tuple[str, str]:
+    """The ``leaves.json`` file entry and the verifier step, when the snapshot commits
+    to the ballots (:mod:`voting.commitment`); empty otherwise."""
+    block = payload.get("commitment")
+    if not block:
+        return "", ""
+    counted, excluded = block["counted"], block["excluded"]
+    if korean:
+        return (
+            "\n- `leaves.json`: 투표마다 하나씩인 머클 트리의 잎입니다. 확인 번호의 HMAC 값과 고른 "
+            "의제 번호만 담으며 확인 번호 자체는 없습니다. 집계된 투표의 루트 "
+            f"`{counted['root']}`({counted['leaves']}표), 제외된 투표의 루트 "
+            f"`{excluded['root']}`({excluded['leaves']}표)는 `snapshot.json`의 "
+            "`commitment`에 있습니다.",
+            "\n5. 검증 도구 `verify.py`(파이썬 표준 라이브러리만 쓰는 파일 하나, "
+            "소스의 `tools/`)로 "
+            "`python verify.py snapshot.json ballots.pb --leaves leaves.json`을 실행하면 루트, "
+            "득표수, 선정 의제를 다시 계산해 `verified`를 출력합니다. 확인 번호가 있으면 내 투표의 "
+            "증명 파일도 `--proof proof.json --receipt 확인번호`로 확인할 수 있습니다.",
+        )
+    return (
+        "\n- `leaves.json`: one Merkle leaf per ballot: an HMAC of its receipt code and its "
+        "picks, never the code itself. The roots are in `snapshot.json` under `commitment`: "
+        f"counted `{counted['root']}` ({counted['leaves']} ballots), excluded "
+        f"`{excluded['root']}` ({excluded['leaves']} ballots).",
+        "\n5. The verifier `verify.py` (one file, Python's standard library only, under `tools/` "
+        "in the source): `python verify.py snapshot.json ballots.pb --leaves leaves.json` "
+        "recomputes the roots, the votes and the funded items and prints `verified`. With a "
+        "receipt code, add `--proof proof.json --receipt CODE` to check that ballot's proof.",
+    )
+
+
 def text(payload: dict, facts: Facts) -> str:
     """The README: what each file is, the columns, the rule, turnout protection, the
     hash and how to verify it, and the licence; Korean first, then English."""
@@ -137,6 +169,8 @@ def text(payload: dict, facts: Facts) -> str:
     )
     sha = facts.sha256
     pabutools = _pabutools_check(payload, facts.pb_rule)
+    leaves_ko, verifier_ko = _leaves(payload, korean=True)
+    leaves_en, verifier_en = _leaves(payload, korean=False)
     return f"""# {payload["forum"]["title"]}: 공개 자료 / open data
 
 - 자치구 / District: {facts.district}
@@ -156,7 +190,7 @@ def text(payload: dict, facts: Facts) -> str:
   없음, UTF-8), 위 SHA-256 값이 이 파일의 해시입니다. 키는 영어입니다.
 - `ballots.pb`: 집계된 투표를 익명화한 Pabulib 형식 파일(https://pabulib.org/format)로,
   pabutools로 읽을 수 있습니다. 투표마다 고른 의제 번호만 담습니다. 투표자 번호는 내려받을
-  때마다 새로 무작위로 정해지므로 누구도, 어떤 투표도 가리키지 않습니다.
+  때마다 새로 무작위로 정해지므로 누구도, 어떤 투표도 가리키지 않습니다.{leaves_ko}
 - `README.md`: 이 안내문입니다.
 
 | `result.csv` 열 | `snapshot.json` 키 | 뜻 / meaning |
@@ -181,7 +215,7 @@ def text(payload: dict, facts: Facts) -> str:
 2. 서버에서는 `flask --app wsgi forum verify-snapshot {facts.forum_id}` 명령으로 저장된
    투표에서 결과를 다시 계산해 이 해시와 비교합니다.
 3. pabutools의 `parse_pabulib("ballots.pb")`로 투표를 읽으면 `selected`가 1인 의제가 선정
-   의제입니다.{_audit_check_ko(payload)}
+   의제입니다.{_audit_check_ko(payload)}{verifier_ko}
 
 ## Files
 
@@ -196,7 +230,7 @@ def text(payload: dict, facts: Facts) -> str:
 - `ballots.pb`: the counted ballots in the Pabulib format (https://pabulib.org/format),
   readable by pabutools. Each ballot gives only the approved item ids. Voter ids are
   drawn at random for each download: they identify no voter and no ballot, and differ
-  from one download to the next.
+  from one download to the next.{leaves_en}
 - `README.md`: this file.
 
 ## Rule
@@ -217,7 +251,7 @@ ballots, `ballots.pb` leaves out the channel (`voting_method`) of every ballot.
 2. On the server, `flask --app wsgi forum verify-snapshot {facts.forum_id}` recomputes the
    result from the stored ballots and compares it with this hash.
 3. With pabutools, `parse_pabulib("ballots.pb")` reads the ballots and the projects
-   marked `selected` 1 are the funded items. {pabutools}{_audit_check_en(payload)}
+   marked `selected` 1 are the funded items. {pabutools}{_audit_check_en(payload)}{verifier_en}
 
 {LICENCE}
 """

@@ -21,6 +21,7 @@ from deliberation import locking
 from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
+from voting import commitment
 from voting import tally
 from voting import turnout
 from voting.models import Ballot
@@ -302,11 +303,15 @@ def _items(result: Result) -> list[dict]:
     return items
 
 
-def snapshot_payload(result: Result, audit_head: dict | None = None) -> dict:
+def snapshot_payload(
+    result: Result, audit_head: dict | None = None, salt: str | None = None
+) -> dict:
     """Everything the published record states, in canonical, reproducible form.
 
     A published snapshot also anchors the audit log: ``audit_head`` is the chain's head
     (``{"seq", "mac"}``) at publication, so the log cannot lose entries up to it unseen.
+    With a ``salt`` it commits to every ballot: ``commitment`` holds the Merkle roots of
+    the counted and the excluded ballots (:mod:`voting.commitment`).
     """
     forum = result.forum
     funding = result.funding
@@ -341,6 +346,8 @@ def snapshot_payload(result: Result, audit_head: dict | None = None) -> dict:
     }
     if audit_head is not None:
         payload["audit_head"] = audit_head
+    if salt is not None:
+        payload["commitment"] = commitment.trees(forum.id, salt).block()
     return payload
 
 
@@ -394,7 +401,7 @@ def publish_forum(forum: Forum, rule: str, actor: str) -> ResultSnapshot:
     """
     forums.transition_check(forum, "published")
     result = compute_result(forum, rule)
-    payload = snapshot_payload(result, audit.head())
+    payload = snapshot_payload(result, audit.head(), commitment.new_salt())
     snapshot = ResultSnapshot(
         forum_id=forum.id,
         rule=rule,
@@ -429,8 +436,10 @@ def verify_snapshot(forum_id: int) -> SnapshotCheck:
     if snapshot is None:
         raise DomainError(_("This forum has no published result."), status=404, code="no_snapshot")
     forum = _forum_with_items(forum_id)
-    audit_head = json.loads(snapshot.payload).get("audit_head")
-    recomputed = digest(snapshot_payload(compute_result(forum, snapshot.rule), audit_head))
+    stored = json.loads(snapshot.payload)
+    salt = (stored.get("commitment") or {}).get("salt")
+    result = compute_result(forum, snapshot.rule)
+    recomputed = digest(snapshot_payload(result, stored.get("audit_head"), salt))
     stored_ok = hashlib.sha256(snapshot.payload.encode()).hexdigest() == snapshot.sha256
     return SnapshotCheck(stored_ok and recomputed == snapshot.sha256, snapshot.sha256, recomputed)
 

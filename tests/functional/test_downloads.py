@@ -3,6 +3,7 @@
 import csv
 import hashlib
 import io
+import json
 import zipfile
 from datetime import datetime
 from datetime import UTC
@@ -27,6 +28,7 @@ ROUTES = {
     "snapshot.json": ("application/json", "snapshot.json"),
     "snapshot.json.sha256": ("text/plain; charset=utf-8", "snapshot.json.sha256"),
     "ballots.pb": ("text/plain; charset=utf-8", "ballots.pb"),
+    "leaves.json": ("application/json", "leaves.json"),
     "open-data.zip": ("application/zip", "open-data.zip"),
 }
 
@@ -87,8 +89,13 @@ def test_csv_ballots_and_zip_downloads_are_readable(client, app):
     assert len(pabulib.loads(text(ballots)).voters) == 436
 
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/forums/{forum_id}/open-data.zip").data))
-    assert sorted(archive.namelist()) == ["README.md", "ballots.pb", "result.csv", "snapshot.json"]
+    names = ["README.md", "ballots.pb", "leaves.json", "result.csv", "snapshot.json"]
+    assert sorted(archive.namelist()) == names
     assert snapshot.sha256 in archive.read("README.md").decode("utf-8")
+    leaves = client.get(f"/forums/{forum_id}/leaves.json")
+    assert leaves.headers["Cache-Control"] == "no-store"
+    assert leaves.data == archive.read("leaves.json")
+    assert len(json.loads(leaves.data)["counted"]) == 436
 
 
 @pytest.mark.parametrize("route", ROUTES)

@@ -95,11 +95,14 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(app,
 
 PUBLIC = {"index", "static", "core.", "deliberation.", "deliberation_api.", "voting_api.", "api."}
 PUBLIC |= {"devidp.", "downloads.", "voting.results", "voting.receipt_check"}
+PUBLIC |= {"proofs.receipt_proof"}
 STAFF = {"manage.": "team", "publication.": "team", "discussion.moderation": "team"}
 STAFF |= {"admin.": "admin", "operator.": "operator"}
 # List pages any district team may open (they show only its own districts).
 TEAM_LISTS = {"manage.index", "manage.new_forum", "discussion.moderation"}
 SIGNED_IN = {"voting.ballot", "voting.my_ballot"}
+# A signed-in voter's proof: 404 without a ballot, 409 before publication.
+SIGNED_IN_PROOFS = {"proofs.my_proof"}
 
 
 def expected(endpoint: str, role: str) -> set[int]:
@@ -127,6 +130,8 @@ def expected(endpoint: str, role: str) -> set[int]:
         return {200} if role == needed else {403}
     if endpoint in SIGNED_IN:
         return {302} if role == "anonymous" else {200, 302}
+    if endpoint in SIGNED_IN_PROOFS:
+        return {302} if role == "anonymous" else {200, 404, 409}
     if matches(PUBLIC):
         return {200, 302, 400, 401, 404, 405, 409}
     raise AssertionError(f"route {endpoint} is not classified: add it to the access matrix")

@@ -297,7 +297,13 @@ def test_zip_bundles_the_files_with_a_readme_naming_hash_rule_and_licence(app):
     record = exports.published(forum_id)
     archive = zipfile.ZipFile(io.BytesIO(exports.open_data_zip(record)))
     assert archive.testzip() is None
-    assert set(archive.namelist()) == {"result.csv", "snapshot.json", "ballots.pb", "README.md"}
+    assert set(archive.namelist()) == {
+        "result.csv",
+        "snapshot.json",
+        "ballots.pb",
+        "leaves.json",
+        "README.md",
+    }
     assert archive.read("snapshot.json") == record.snapshot.payload.encode("utf-8")
     assert archive.read("result.csv") == exports.result_csv(record)
     election = pabulib.loads(archive.read("ballots.pb").decode("utf-8"))
