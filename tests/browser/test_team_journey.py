@@ -328,7 +328,7 @@ def test_a_district_team_runs_a_forum_to_published_results(
     assert _funded_on_page(page) == set(payload["funded"]) == FUNDED
     expect(page.locator("#results .cut-line")).to_have_count(1)
     downloads = page.locator("#downloads a[download]")
-    expect(downloads).to_have_count(5)
+    expect(downloads).to_have_count(6)  # CSV, snapshot, its checksum, leaves, ballots, zip
     for link in downloads.all():
         response = page.request.get(base + link.get_attribute("href"))
         assert response.ok, (link.get_attribute("href"), response.status)
