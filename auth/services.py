@@ -27,6 +27,7 @@ from core.districts import valid_districts_text
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import localized
+from core.providers import Provider
 
 
 def derive_voter_key(pepper: str, issuer: str, subject: str) -> str:
@@ -43,6 +44,16 @@ def voter_key_for(issuer: str, subject: str) -> str:
     return derive_voter_key(current_app.config["VOTER_KEY_PEPPER"], issuer, subject)
 
 
+def derive_person_key(pepper: str, person: str) -> str:
+    """voter_key = HMAC-SHA256(pepper, "person|" + person), hex.
+
+    For providers that name the person with a claim shared across providers (a Korean
+    identity-verification CI): every such provider gives the same person one key,
+    hence one ballot. The "person|" prefix keeps these keys apart from issuer|subject.
+    """
+    return hmac.new(pepper.encode(), f"person|{person}".encode(), hashlib.sha256).hexdigest()
+
+
 @dataclass(frozen=True)
 class Resident:
     """A person as their identity provider vouched for them: the voter key, and the
@@ -53,24 +64,39 @@ class Resident:
     birth_year: int | None
 
 
-def resident_from_claims(issuer: str, claims: dict) -> Resident:
+def _voter_key(provider: Provider, claims: dict) -> str:
+    pepper = current_app.config["VOTER_KEY_PEPPER"]
+    if not provider.person_claim:
+        return derive_voter_key(pepper, provider.issuer, str(claims["sub"]))
+    person = claims.get(provider.person_claim)
+    if person is None or isinstance(person, (dict, list, bool)) or not str(person).strip():
+        current_app.logger.warning(
+            "signin_no_person provider=%s claim=%s", provider.name, provider.person_claim
+        )
+        raise DomainError(
+            _("The identity provider did not say who you are. Please use another way to sign in."),
+            code="signin_no_person",
+        )
+    return derive_person_key(pepper, str(person).strip())
+
+
+def resident_from_claims(provider: Provider, claims: dict) -> Resident:
     """The one derivation of a person from verified claims, for an online sign-in and for
     a resident verifying at a support point alike, so both give the same voter key."""
-    config = current_app.config
-    born = claims.get(config["OIDC_BIRTH_YEAR_CLAIM"], claims.get("birthdate"))
+    born = claims.get(provider.birth_year_claim, claims.get("birthdate"))
     return Resident(
-        voter_key=voter_key_for(issuer, str(claims["sub"])),
-        district_code=read_claims.district_code(claims.get(config["OIDC_DISTRICT_CLAIM"])),
+        voter_key=_voter_key(provider, claims),
+        district_code=read_claims.district_code(claims.get(provider.district_claim)),
         birth_year=read_claims.birth_year(born, this_year=clock.now().year),
     )
 
 
-def record_sign_in(issuer: str, claims: dict) -> User:
+def record_sign_in(provider: Provider, claims: dict) -> User:
     """Create or update the user for a verified identity and start a new session for it.
 
     Returns the user, committed, with ``session_token`` set for ``login_user``.
     """
-    resident = resident_from_claims(issuer, claims)
+    resident = resident_from_claims(provider, claims)
     key = resident.voter_key
     now = clock.now()
     user = db.session.execute(db.select(User).filter_by(voter_key=key)).scalar_one_or_none()

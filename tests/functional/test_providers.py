@@ -1,0 +1,191 @@
+"""Several providers by configuration, against the development provider: the sign-in
+page offers each, a person claim shared by two providers gives one person one key (one
+ballot, online or at a support point, in either order), and a provider that does not
+send its declared person claim signs nobody in."""
+
+import re
+
+import pytest
+from sqlalchemy import func
+from sqlalchemy import select
+
+from auth.models import Role
+from auth.models import User
+from auth.services import derive_person_key
+from core import clock
+from core.extensions import db
+from tests import factories
+from tests.conftest import _free_port
+from tests.conftest import LiveServer
+from tests.conftest import make_app
+from tests.functional.test_oidc_client import new_browser
+from tests.functional.test_oidc_client import sign_in_at_provider
+from tests.functional.test_oidc_client import signed_in_user_id
+from tests.functional.test_support_point import cast_assisted
+from voting import services as voting
+from voting.models import Ballot
+
+STAFF = "support-staff"
+
+
+def _provider(name: str, label: str, issuer: str, **extra) -> dict:
+    return {
+        "name": name,
+        "label": label,
+        "issuer": issuer,
+        "client_id": "open-forum",
+        "client_secret": "dev-client-secret",
+        # The development provider's subject plays the part of a CI here.
+        "person_claim": "sub",
+        **extra,
+    }
+
+
+def _app(backend, tmp_path, *providers):
+    port = _free_port()
+    issuer = f"http://127.0.0.1:{port}/dev-idp"
+    entries = [entry(issuer) for entry in providers]
+    return make_app(
+        backend,
+        tmp_path,
+        port=port,
+        OIDC_ISSUER=issuer,
+        OIDC_PROVIDERS=entries,
+        DEV_IDP_KEY_PATH=str(tmp_path / "dev-idp-key.pem"),
+    )
+
+
+def kakao(issuer):
+    return _provider("kakao", "카카오", issuer)
+
+
+def phone(issuer):
+    return _provider(
+        "pass", "휴대폰 본인확인", issuer, token_endpoint_auth_method="client_secret_post"
+    )
+
+
+@pytest.fixture
+def app(backend, tmp_path):
+    app = _app(backend, tmp_path, kakao, phone)
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+def sign_in_with(server, browser, provider: str, subject: str, district="11560"):
+    start = browser.get(f"{server.url}/login?provider={provider}", allow_redirects=False)
+    assert start.status_code == 302
+    callback = sign_in_at_provider(
+        browser, start.headers["Location"], subject=subject, district=district
+    )
+    return browser.get(callback, allow_redirects=False)
+
+
+def count(model) -> int:
+    db.session.expire_all()
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_the_sign_in_page_offers_each_provider(live_server, app):
+    page = new_browser().get(f"{live_server.url}/login?next=/forums/1")
+    assert page.status_code == 200
+    assert 'id="provider-kakao"' in page.text and 'id="provider-pass"' in page.text
+    assert "카카오" in page.text and "휴대폰 본인확인" in page.text
+    link = re.search(r'id="provider-pass" href="([^"]+)"', page.text).group(1)
+    assert link == "/login?provider=pass&amp;next=/forums/1"
+    assert new_browser().get(f"{live_server.url}/login?provider=naver").status_code == 404
+
+
+def test_two_providers_sending_the_same_person_give_one_user_and_one_ballot(live_server, app):
+    forum = factories.forum()
+    first, second = new_browser(), new_browser()
+    assert sign_in_with(live_server, first, "kakao", "CI-RESIDENT-1").status_code == 302
+    assert sign_in_with(live_server, second, "pass", "CI-RESIDENT-1").status_code == 302
+    assert signed_in_user_id(app, first) and signed_in_user_id(app, second)
+    assert count(User) == 1
+    user = db.session.execute(select(User)).scalar_one()
+    assert user.voter_key == derive_person_key("test-pepper", "CI-RESIDENT-1")
+    voting.cast(forum.id, user, [str(item.id) for item in forum.items[:3]])
+    with pytest.raises(voting.AlreadyVoted):
+        voting.cast(forum.id, user, [str(item.id) for item in forum.items[:3]])
+
+
+def test_a_provider_without_its_person_claim_signs_nobody_in(backend, tmp_path):
+    app = _app(
+        backend, tmp_path, lambda issuer: _provider("pass", "PASS", issuer, person_claim="ci")
+    )
+    with app.app_context():
+        server = LiveServer(app)
+        server.start()
+        try:
+            answer = sign_in_with(server, new_browser(), "pass", "someone")
+        finally:
+            server.stop()
+        assert answer.status_code == 400
+        assert "did not say who you are" in answer.text
+        assert count(User) == 0
+        db.session.remove()
+
+
+# --- a support point with configured providers ----------------------------------------
+
+
+def _staff_signed_in(server, forum) -> object:
+    db.session.add(
+        Role(
+            voter_key=derive_person_key("test-pepper", STAFF),
+            role="district_team",
+            district_code=forum.district.code,
+            granted_at=clock.now(),
+            granted_by="test",
+        )
+    )
+    db.session.commit()
+    browser = new_browser()
+    assert sign_in_with(server, browser, "kakao", STAFF).status_code == 302
+    return browser
+
+
+def _resident_verifies(server, browser, forum, subject):
+    page = browser.get(f"{server.url}/manage/forums/{forum.id}/assisted")
+    verify = re.search(r'id="verify-resident" href="([^"]+)"', page.text).group(1)
+    choose = browser.get(server.url + verify.replace("&amp;", "&"))
+    assert choose.status_code == 200 and 'id="provider-pass"' in choose.text
+    link = re.search(r'id="provider-pass" href="([^"]+)"', choose.text).group(1)
+    start = browser.get(server.url + link.replace("&amp;", "&"), allow_redirects=False)
+    callback = sign_in_at_provider(
+        browser, start.headers["Location"], subject=subject, district="11560"
+    )
+    assert browser.get(callback, allow_redirects=False).status_code == 302
+    return browser.get(f"{server.url}/manage/forums/{forum.id}/assisted")
+
+
+def test_online_then_at_a_support_point_through_another_provider_is_refused(live_server, app):
+    forum = factories.forum()
+    assert sign_in_with(live_server, new_browser(), "kakao", "CI-RESIDENT-2").status_code == 302
+    online = db.session.execute(select(User)).scalar_one()
+    voting.cast(forum.id, online, [str(item.id) for item in forum.items[:3]])
+    staff = _staff_signed_in(live_server, forum)
+    page = _resident_verifies(live_server, staff, forum, "CI-RESIDENT-2")
+    refused = cast_assisted(live_server, staff, forum, page)
+    assert refused.status_code == 409 and "already voted" in refused.text
+    assert count(Ballot) == 1
+
+
+def test_at_a_support_point_then_online_through_another_provider_is_refused(live_server, app):
+    forum = factories.forum()
+    staff = _staff_signed_in(live_server, forum)
+    page = _resident_verifies(live_server, staff, forum, "CI-RESIDENT-3")
+    done = cast_assisted(live_server, staff, forum, page)
+    assert done.status_code == 200 and 'id="receipt-code"' in done.text
+    # The staff member is still signed in as themselves.
+    assert 'id="verify-resident"' in done.text
+    assert sign_in_with(live_server, new_browser(), "kakao", "CI-RESIDENT-3").status_code == 302
+    resident = db.session.execute(
+        select(User).where(User.voter_key == derive_person_key("test-pepper", "CI-RESIDENT-3"))
+    ).scalar_one()
+    with pytest.raises(voting.AlreadyVoted):
+        voting.cast(forum.id, resident, [str(item.id) for item in forum.items[:3]])
+    [ballot] = db.session.execute(select(Ballot)).scalars().all()
+    assert ballot.channel == "assisted" and ballot.voter_key == resident.voter_key
