@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
             provider.name,
             client_id=provider.client_id,
             client_secret=provider.client_secret,
-            server_metadata_url=f"{provider.issuer}/.well-known/openid-configuration",
+            server_metadata_url=provider.discovery_url,
             client_kwargs={
                 "scope": provider.scope,
                 "code_challenge_method": "S256",

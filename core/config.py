@@ -13,6 +13,7 @@ import os
 from urllib.parse import urlsplit
 
 from core.providers import configured
+from core.providers import DEV_ISSUER
 from core.providers import ProviderError
 
 DEFAULT_SECRET = "dev-secret-change-me"
@@ -124,16 +125,19 @@ def _identity_settings(production: bool) -> dict:
     """The identity provider and where residents reach the app."""
     port = os.environ.get("PORT", "5000")
     dev_idp = _flag("DEV_IDP", "0" if production else "1")
-    default_issuer = f"http://127.0.0.1:{port}/dev-idp" if dev_idp else ""
     # Where residents reach the app: redirect URIs are built from it, never from the
-    # Host header. Production must set it; elsewhere it follows PORT like the issuer.
+    # Host header. Production must set it; elsewhere it follows PORT.
     default_public_url = "" if production else f"http://127.0.0.1:{port}"
+    public_url = os.environ.get("PUBLIC_URL", default_public_url).strip().rstrip("/")
+    default_issuer = DEV_ISSUER if dev_idp else ""
     return {
         "DEV_IDP": dev_idp,
-        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", default_issuer).rstrip("/"),
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", default_issuer).strip().rstrip("/"),
+        # Where the provider's discovery document is, when not under the issuer.
+        "OIDC_METADATA_URL": os.environ.get("OIDC_METADATA_URL", "").strip(),
         "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "open-forum"),
         "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", DEFAULT_CLIENT_SECRET),
-        "PUBLIC_URL": os.environ.get("PUBLIC_URL", default_public_url).strip().rstrip("/"),
+        "PUBLIC_URL": public_url,
         # Seconds to wait for the identity provider before answering 503.
         "OIDC_TIMEOUT": float(os.environ.get("OIDC_TIMEOUT", "5")),
         # Claim names carrying the residence district code and the birth year.

@@ -7,6 +7,10 @@ settings (``OIDC_ISSUER``, ``OIDC_CLIENT_ID``, ...) make one provider named "def
 from dataclasses import dataclass
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+# The development provider's issuer: one constant, whatever PORT or host the app runs
+# on, so a voter key (derived from the issuer) granted a role in any shell matches.
+# Its discovery document is read where the app answers (PUBLIC_URL).
+DEV_ISSUER = "http://localhost/dev-idp"
 
 
 class ProviderError(ValueError):
@@ -31,6 +35,12 @@ class Provider:
     person_claim: str | None = None
     district_claim: str = "district"
     birth_year_claim: str = "birth_year"
+    # The discovery document's address when it is not under the issuer.
+    metadata_url: str = ""
+
+    @property
+    def discovery_url(self) -> str:
+        return self.metadata_url or f"{self.issuer}/.well-known/openid-configuration"
 
 
 def _entry(raw: dict, defaults: dict) -> Provider:
@@ -52,6 +62,12 @@ def _entry(raw: dict, defaults: dict) -> Provider:
     if "openid" not in str(values.get("scope", "openid")).split():
         raise ProviderError(f"provider {values['name']!r}: scope must include openid")
     return Provider(**values)
+
+
+def _dev_metadata(config) -> str:
+    if config.get("OIDC_ISSUER") != DEV_ISSUER:
+        return ""
+    return f"{config.get('PUBLIC_URL', '')}/dev-idp/.well-known/openid-configuration"
 
 
 def configured(config) -> list[Provider]:
@@ -76,6 +92,7 @@ def configured(config) -> list[Provider]:
                 "client_id": config.get("OIDC_CLIENT_ID"),
                 "client_secret": config.get("OIDC_CLIENT_SECRET", ""),
                 "person_claim": config.get("OIDC_PERSON_CLAIM") or None,
+                "metadata_url": config.get("OIDC_METADATA_URL") or _dev_metadata(config),
             }
         ]
     providers = [_entry(raw, defaults) for raw in entries]

@@ -189,3 +189,39 @@ def test_at_a_support_point_then_online_through_another_provider_is_refused(live
         voting.cast(forum.id, resident, [str(item.id) for item in forum.items[:3]])
     [ballot] = db.session.execute(select(Ballot)).scalars().all()
     assert ballot.channel == "assisted" and ballot.voter_key == resident.voter_key
+
+
+# --- the development provider on its default configuration ----------------------------
+
+
+def test_a_role_granted_in_any_shell_matches_the_dev_sign_in_on_any_port(backend, tmp_path):
+    """The issuer is the constant DEV_ISSUER, so `flask users grant` without PORT gives
+    the same voter key as a sign-in on PORT=5123; the discovery document follows PORT."""
+    from core.providers import DEV_ISSUER
+
+    port = _free_port()
+    public = f"http://127.0.0.1:{port}"
+    app = make_app(
+        backend,
+        tmp_path,
+        port=port,
+        OIDC_ISSUER=DEV_ISSUER,
+        DEV_IDP_KEY_PATH=str(tmp_path / "dev-idp-key.pem"),
+    )
+    with app.app_context():
+        granted = app.test_cli_runner().invoke(
+            args=["users", "grant", "district_team", STAFF, "--district", "11560", "--name", "김"]
+        )
+        assert granted.exit_code == 0, granted.output
+        server = LiveServer(app)
+        server.start()
+        try:
+            browser = new_browser()
+            start = browser.get(f"{server.url}/login", allow_redirects=False)
+            assert start.headers["Location"].startswith(f"{public}/dev-idp/authorize?")
+            callback = sign_in_at_provider(browser, start.headers["Location"], subject=STAFF)
+            assert browser.get(callback, allow_redirects=False).status_code == 302
+            assert browser.get(f"{server.url}/manage").status_code == 200
+        finally:
+            server.stop()
+        db.session.remove()
