@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from auth import claims as read_claims
+from auth import oidc
 from auth.models import Role
 from auth.models import ROLES
 from auth.models import User
@@ -252,6 +253,20 @@ def _check_name(name: str | None) -> str:
     return name
 
 
+def _granted_key(subject: str, issuer: str | None) -> str:
+    """The voter key a role is granted to: the given issuer's subject; otherwise the
+    first configured provider's, which is the person claim's value (a CI) when that
+    provider declares one, so the role holds whichever provider the person uses."""
+    if issuer:
+        return voter_key_for(issuer, subject)
+    first = next(iter(oidc.providers()), None)
+    if first is None:
+        return voter_key_for(current_app.config["OIDC_ISSUER"], subject)
+    if first.person_claim:
+        return derive_person_key(current_app.config["VOTER_KEY_PEPPER"], subject)
+    return voter_key_for(first.issuer, subject)
+
+
 def grant_role(
     subject: str,
     role: str,
@@ -269,7 +284,7 @@ def grant_role(
         raise DomainError(_("Enter the identifier the person signs in with."))
     name = _check_name(name)
     code = _check_role(role, district_code)
-    key = voter_key_for(issuer or current_app.config["OIDC_ISSUER"], subject)
+    key = _granted_key(subject, issuer)
     granted = db.session.execute(
         select(Role).filter_by(voter_key=key, role=role, district_code=code)
     ).scalar_one_or_none()

@@ -225,3 +225,32 @@ def test_a_role_granted_in_any_shell_matches_the_dev_sign_in_on_any_port(backend
         finally:
             server.stop()
         db.session.remove()
+
+
+# --- a key rotation while the app runs ------------------------------------------------
+
+
+def test_a_rotated_provider_key_is_fetched_without_a_restart(live_server, app):
+    """The app has the provider's keys cached from a first sign-in; the provider then
+    signs with a new key (new kid). The next sign-in re-fetches the keys and succeeds."""
+    from joserfc.jwk import RSAKey
+
+    from devtools import idp as devidp
+
+    assert sign_in_with(live_server, new_browser(), "kakao", "CI-BEFORE").status_code == 302
+    rotated = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": "RS256"}, auto_kid=True)
+    assert rotated.kid != devidp.provider().signing_key().kid
+    devidp.provider()._key = rotated
+    assert sign_in_with(live_server, new_browser(), "kakao", "CI-AFTER").status_code == 302
+    assert count(User) == 2
+
+
+def test_a_role_granted_by_the_command_line_goes_to_the_person(app):
+    """With providers keyed by a person claim, `users grant ROLE VALUE` takes the
+    person claim's value (the CI), so the role holds whichever provider they use."""
+    done = app.test_cli_runner().invoke(
+        args=["users", "grant", "operator", "CI-STAFF-9", "--name", "박검토"]
+    )
+    assert done.exit_code == 0, done.output
+    role = db.session.execute(select(Role)).scalar_one()
+    assert role.voter_key == derive_person_key("test-pepper", "CI-STAFF-9")
