@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from authlib.integrations.flask_client import OAuth
 from flask import current_app
 from flask import Flask
+from joserfc.errors import UnsupportedAlgorithmError
 from requests import RequestException
 
 from auth import claims as read_claims
@@ -38,8 +39,28 @@ def init_app(app: Flask) -> None:
                 "default_timeout": app.config["OIDC_TIMEOUT"],
             },
         )
-        clients[provider.name] = (provider, oauth.create_client(provider.name))
+        made = oauth.create_client(provider.name)
+        made.parse_id_token = _rereading_on_new_algorithm(made)
+        clients[provider.name] = (provider, made)
     app.extensions[EXTENSION] = clients
+
+
+def _rereading_on_new_algorithm(made):
+    """The client's ID-token check, which reads the provider's metadata and keys again
+    once when a token is signed with an algorithm the cached metadata does not list (the
+    provider changed it while the app runs). An unknown key id alone already makes the
+    client fetch the keys again."""
+    parse = made.parse_id_token
+
+    def parse_id_token(token, nonce, **options):
+        try:
+            return parse(token, nonce, **options)
+        except UnsupportedAlgorithmError:
+            made.server_metadata.pop("_loaded_at", None)
+            made.server_metadata.pop("jwks", None)
+            return parse(token, nonce, **options)
+
+    return parse_id_token
 
 
 def providers() -> list[Provider]:

@@ -222,3 +222,16 @@ def test_sign_out_ends_the_provider_session_and_the_next_sign_in_asks_afresh(wor
     assert parse_qs(end.query)["post_logout_redirect_uri"] == [f"{app_url}/"]
     again = browser.get(f"{app_url}/login?provider=op", allow_redirects=False)
     assert parse_qs(urlsplit(again.headers["Location"]).query)["prompt"] == ["login"]
+
+
+def test_a_change_of_signing_algorithm_while_the_app_runs(world):
+    """The app has the provider's metadata (RS256 only) cached; the provider moves to
+    ES256. The refused algorithm makes the app read the metadata and keys again."""
+    app_url, run = world
+    op = OpenIdProvider(app_url)
+    run({"op": (op, {})})
+    sign_in(app_url, "op", "kim")
+    op.alg = "ES256"
+    op.restart()
+    sign_in(app_url, "op", "lee")
+    assert resident(derive_voter_key("test-pepper", op.issuer, "lee")).birth_year == 1985
