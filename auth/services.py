@@ -92,6 +92,16 @@ def resident_from_claims(provider: Provider, claims: dict) -> Resident:
     )
 
 
+def unknown_district(provider: Provider, claims: dict) -> str | None:
+    """The residence a provider sent that is no Seoul district (another city, an unknown
+    code), as sent, so the resident is told so rather than "no residence"; None when
+    the claim is absent or names a Seoul district."""
+    value = claims.get(provider.district_claim)
+    if value is None or str(value).strip() == "" or read_claims.district_code(value):
+        return None
+    return " ".join(str(value).split())[:80]
+
+
 def record_sign_in(provider: Provider, claims: dict) -> User:
     """Create or update the user for a verified identity and start a new session for it.
 

@@ -136,6 +136,14 @@ def callback():
     session.clear()
     login_user(user)
     session[PROVIDER_KEY] = chosen.name
+    unknown = services.unknown_district(chosen, claims)
+    if unknown:
+        message = _(
+            "Your sign-in gave %(place)s as where you live, which is not a Seoul district. "
+            "Forums here are for residents of their district.",
+            place=unknown,
+        )
+        flash(message, "warning")
     return redirect(target or url_for("index"))
 
 

@@ -4,6 +4,7 @@ ballot, online or at a support point, in either order), and a provider that does
 send its declared person claim signs nobody in."""
 
 import re
+from urllib.parse import urljoin
 
 import pytest
 from sqlalchemy import func
@@ -254,3 +255,23 @@ def test_a_role_granted_by_the_command_line_goes_to_the_person(app):
     assert done.exit_code == 0, done.output
     role = db.session.execute(select(Role)).scalar_one()
     assert role.voter_key == derive_person_key("test-pepper", "CI-STAFF-9")
+
+
+def test_a_district_outside_seoul_is_named_at_sign_in(live_server, app, monkeypatch):
+    """A residence the provider sent but that is no Seoul district gets its own answer
+    at sign-in (not "no residence"), and nothing of it is stored."""
+    from authlib.oidc.core import UserInfo
+
+    from devtools import idp as devidp
+
+    def busan(self, user, scope):
+        return UserInfo({"sub": user.subject, "district": "부산광역시 해운대구"})
+
+    monkeypatch.setattr(devidp.IdToken, "generate_user_info", busan)
+    monkeypatch.setattr(devidp.UserInfoClaims, "generate_user_info", busan)
+    browser = new_browser()
+    answer = sign_in_with(live_server, browser, "kakao", "CI-BUSAN")
+    assert answer.status_code == 302
+    page = browser.get(urljoin(live_server.url, answer.headers["Location"]))
+    assert "is not a Seoul district" in page.text and "부산광역시 해운대구" in page.text
+    assert db.session.execute(select(User)).scalar_one().district_code is None
