@@ -3,7 +3,7 @@ PORT ?= 5000
 VENV := .venv/bin
 FLASK := $(VENV)/flask --app wsgi
 
-.PHONY: lock demo serve test test-unit test-sqlite test-postgres test-browser lint translations venv venv-test services browser-deps bench bench-deps clean
+.PHONY: lock demo serve test test-unit test-sqlite test-postgres test-browser lint translations venv venv-test services browser-deps node-deps bench bench-deps clean
 
 demo: venv translations
 	$(FLASK) db upgrade
@@ -30,12 +30,16 @@ services:
 browser-deps:
 	scripts/apt-install.sh chromium fonts-noto-cjk
 
+# npm's oidc-provider, which the interoperability tests sign in through.
+node-deps:
+	scripts/node-deps.sh
+
 lint: venv-test
 	$(VENV)/ruff check .
 
 # The SQLite pass leaves out the tests that start their own servers on PostgreSQL
 # (marker "servers"); the PostgreSQL pass runs them.
-test: venv-test translations services browser-deps lint
+test: venv-test translations services browser-deps node-deps lint
 	$(VENV)/python -m pytest --db sqlite -m "not servers"
 	$(VENV)/python -m pytest --db postgres tests/integration tests/functional
 	@echo "All test runs passed."

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from auth import claims as read_claims
+from auth import oidc
 from auth.models import Role
 from auth.models import ROLES
 from auth.models import User
@@ -27,6 +28,7 @@ from core.districts import valid_districts_text
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import localized
+from core.providers import Provider
 
 
 def derive_voter_key(pepper: str, issuer: str, subject: str) -> str:
@@ -43,6 +45,16 @@ def voter_key_for(issuer: str, subject: str) -> str:
     return derive_voter_key(current_app.config["VOTER_KEY_PEPPER"], issuer, subject)
 
 
+def derive_person_key(pepper: str, person: str) -> str:
+    """voter_key = HMAC-SHA256(pepper, "person|" + person), hex.
+
+    For providers that name the person with a claim shared across providers (a Korean
+    identity-verification CI): every such provider gives the same person one key,
+    hence one ballot. The "person|" prefix keeps these keys apart from issuer|subject.
+    """
+    return hmac.new(pepper.encode(), f"person|{person}".encode(), hashlib.sha256).hexdigest()
+
+
 @dataclass(frozen=True)
 class Resident:
     """A person as their identity provider vouched for them: the voter key, and the
@@ -53,24 +65,49 @@ class Resident:
     birth_year: int | None
 
 
-def resident_from_claims(issuer: str, claims: dict) -> Resident:
+def _voter_key(provider: Provider, claims: dict) -> str:
+    pepper = current_app.config["VOTER_KEY_PEPPER"]
+    if not provider.person_claim:
+        return derive_voter_key(pepper, provider.issuer, str(claims["sub"]))
+    person = claims.get(provider.person_claim)
+    if person is None or isinstance(person, (dict, list, bool)) or not str(person).strip():
+        current_app.logger.warning(
+            "signin_no_person provider=%s claim=%s", provider.name, provider.person_claim
+        )
+        raise DomainError(
+            _("The identity provider did not say who you are. Please use another way to sign in."),
+            code="signin_no_person",
+        )
+    return derive_person_key(pepper, str(person).strip())
+
+
+def resident_from_claims(provider: Provider, claims: dict) -> Resident:
     """The one derivation of a person from verified claims, for an online sign-in and for
     a resident verifying at a support point alike, so both give the same voter key."""
-    config = current_app.config
-    born = claims.get(config["OIDC_BIRTH_YEAR_CLAIM"], claims.get("birthdate"))
+    born = claims.get(provider.birth_year_claim, claims.get("birthdate"))
     return Resident(
-        voter_key=voter_key_for(issuer, str(claims["sub"])),
-        district_code=read_claims.district_code(claims.get(config["OIDC_DISTRICT_CLAIM"])),
+        voter_key=_voter_key(provider, claims),
+        district_code=read_claims.district_code(claims.get(provider.district_claim)),
         birth_year=read_claims.birth_year(born, this_year=clock.now().year),
     )
 
 
-def record_sign_in(issuer: str, claims: dict) -> User:
+def unknown_district(provider: Provider, claims: dict) -> str | None:
+    """The residence a provider sent that is no Seoul district (another city, an unknown
+    code), as sent, so the resident is told so rather than "no residence"; None when
+    the claim is absent or names a Seoul district."""
+    value = claims.get(provider.district_claim)
+    if value is None or str(value).strip() == "" or read_claims.district_code(value):
+        return None
+    return " ".join(str(value).split())[:80]
+
+
+def record_sign_in(provider: Provider, claims: dict) -> User:
     """Create or update the user for a verified identity and start a new session for it.
 
     Returns the user, committed, with ``session_token`` set for ``login_user``.
     """
-    resident = resident_from_claims(issuer, claims)
+    resident = resident_from_claims(provider, claims)
     key = resident.voter_key
     now = clock.now()
     user = db.session.execute(db.select(User).filter_by(voter_key=key)).scalar_one_or_none()
@@ -226,6 +263,20 @@ def _check_name(name: str | None) -> str:
     return name
 
 
+def _granted_key(subject: str, issuer: str | None) -> str:
+    """The voter key a role is granted to: the given issuer's subject; otherwise the
+    first configured provider's, which is the person claim's value (a CI) when that
+    provider declares one, so the role holds whichever provider the person uses."""
+    if issuer:
+        return voter_key_for(issuer, subject)
+    first = next(iter(oidc.providers()), None)
+    if first is None:
+        return voter_key_for(current_app.config["OIDC_ISSUER"], subject)
+    if first.person_claim:
+        return derive_person_key(current_app.config["VOTER_KEY_PEPPER"], subject)
+    return voter_key_for(first.issuer, subject)
+
+
 def grant_role(
     subject: str,
     role: str,
@@ -243,7 +294,7 @@ def grant_role(
         raise DomainError(_("Enter the identifier the person signs in with."))
     name = _check_name(name)
     code = _check_role(role, district_code)
-    key = voter_key_for(issuer or current_app.config["OIDC_ISSUER"], subject)
+    key = _granted_key(subject, issuer)
     granted = db.session.execute(
         select(Role).filter_by(voter_key=key, role=role, district_code=code)
     ).scalar_one_or_none()

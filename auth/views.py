@@ -7,6 +7,7 @@ from flask import Blueprint
 from flask import current_app
 from flask import flash
 from flask import redirect
+from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
@@ -36,6 +37,9 @@ FRESH_LOGIN_KEY = "fresh_login"
 VERIFY_KEY = "verify_resident_next"
 VERIFIED_KEY = "verified_resident"
 VERIFIED_MINUTES = 10
+# The provider a sign-in in progress (or the signed-in session) went through.
+PROVIDER_KEY = "signin_provider"
+STAFF_PROVIDER_KEY = "staff_signin_provider"
 
 
 def _signin_limit() -> str:
@@ -51,18 +55,45 @@ def _unreachable(error: RequestException) -> DomainError:
     )
 
 
+def _choose_provider():
+    """The provider named by ?provider=, the only one configured, or None after which
+    the caller shows the sign-in page offering each provider."""
+    name = request.args.get("provider")
+    chosen = oidc.provider(name)
+    if chosen is None and name is not None:
+        raise DomainError(_("Unknown sign-in provider."), status=404)
+    return chosen
+
+
+def _providers_page(endpoint: str):
+    return render_template(
+        "auth/sign_in.html",
+        providers=oidc.providers(),
+        endpoint=endpoint,
+        next=request.args.get("next"),
+    )
+
+
+def _authorize(chosen, **params):
+    session[PROVIDER_KEY] = chosen.name
+    # From configuration, never from the Host header a client sends.
+    redirect_uri = current_app.config["PUBLIC_URL"] + url_for("auth.callback")
+    try:
+        return oidc.client(chosen.name).authorize_redirect(redirect_uri, **params)
+    except RequestException as error:
+        raise _unreachable(error) from None
+
+
 @bp.get("/login")
 @limiter.limit(_signin_limit)
 def login():
+    chosen = _choose_provider()
+    if chosen is None:
+        return _providers_page("auth.login")
     session.pop(VERIFY_KEY, None)
     session[NEXT_KEY] = safe_next(request.args.get("next"))
-    # From configuration, never from the Host header a client sends.
-    redirect_uri = current_app.config["PUBLIC_URL"] + url_for("auth.callback")
     fresh = {"prompt": "login"} if session.get(FRESH_LOGIN_KEY) else {}
-    try:
-        return oidc.client().authorize_redirect(redirect_uri, **fresh)
-    except RequestException as error:
-        raise _unreachable(error) from None
+    return _authorize(chosen, **fresh)
 
 
 @bp.get("/auth/callback")
@@ -70,15 +101,21 @@ def login():
 def callback():
     if "error" in request.args:
         raise DomainError(_("Sign-in was cancelled or refused by the identity provider."))
+    chosen = oidc.provider(session.get(PROVIDER_KEY))
+    if chosen is None:
+        current_app.logger.warning("signin_refused NoProvider: no sign-in in progress")
+        raise DomainError(
+            _("Sign-in could not be verified. Please start again."), code="signin_failed"
+        )
     try:
-        # The ID token must come from our issuer and be meant for us (OIDC Core 3.1.3.7).
-        token = oidc.client().authorize_access_token(
+        # The ID token must come from the issuer and be meant for us (OIDC Core 3.1.3.7).
+        token = oidc.client(chosen.name).authorize_access_token(
             claims_options={
-                "iss": {"essential": True, "values": [current_app.config["OIDC_ISSUER"]]},
-                "aud": {"essential": True, "values": [current_app.config["OIDC_CLIENT_ID"]]},
+                "iss": {"essential": True, "values": [chosen.issuer]},
+                "aud": {"essential": True, "values": [chosen.client_id]},
             }
         )
-        claims = oidc.verified_claims(token)
+        claims = oidc.verified_claims(chosen, token)
     except RequestException as error:
         raise _unreachable(error) from None
     # AuthlibBaseError covers the provider's refusals and the client's own checks
@@ -92,12 +129,21 @@ def callback():
     if not claims.get("sub"):
         raise DomainError(_("Sign-in could not be verified. Please start again."))
     if current_user.is_authenticated and VERIFY_KEY in session:
-        return _resident_verified(claims)
-    user = services.record_sign_in(current_app.config["OIDC_ISSUER"], dict(claims))
+        return _resident_verified(chosen, claims)
+    user = services.record_sign_in(chosen, dict(claims))
     target = safe_next(session.get(NEXT_KEY))
     # A fresh session at sign-in: nothing from before the login survives.
     session.clear()
     login_user(user)
+    session[PROVIDER_KEY] = chosen.name
+    unknown = services.unknown_district(chosen, claims)
+    if unknown:
+        message = _(
+            "Your sign-in gave %(place)s as where you live, which is not a Seoul district. "
+            "Forums here are for residents of their district.",
+            place=unknown,
+        )
+        flash(message, "warning")
     return redirect(target or url_for("index"))
 
 
@@ -108,17 +154,19 @@ def verify_resident():
     """A resident proves who they are with the identity provider on this device (a
     support point's tablet) while the staff member stays signed in. The provider is
     asked for a fresh login, so the staff member's own sign-in there is never used."""
+    chosen = _choose_provider()
+    if chosen is None:
+        return _providers_page("auth.verify_resident")
     session[VERIFY_KEY] = safe_next(request.args.get("next")) or url_for("index")
     session.pop(VERIFIED_KEY, None)
-    redirect_uri = current_app.config["PUBLIC_URL"] + url_for("auth.callback")
-    try:
-        return oidc.client().authorize_redirect(redirect_uri, prompt="login")
-    except RequestException as error:
-        raise _unreachable(error) from None
+    session[STAFF_PROVIDER_KEY] = session.get(PROVIDER_KEY)
+    return _authorize(chosen, prompt="login")
 
 
-def _resident_verified(claims: dict):
-    resident = services.resident_from_claims(current_app.config["OIDC_ISSUER"], claims)
+def _resident_verified(chosen, claims: dict):
+    # The staff member's own provider stays the one their sign-out ends.
+    session[PROVIDER_KEY] = session.pop(STAFF_PROVIDER_KEY, None)
+    resident = services.resident_from_claims(chosen, claims)
     session[VERIFIED_KEY] = dict(asdict(resident), at=int(clock.now().timestamp()))
     return redirect(session.pop(VERIFY_KEY))
 
@@ -140,8 +188,9 @@ def forget_verified_resident() -> None:
 def logout():
     if current_user.is_authenticated:
         services.end_session(current_user)
+    provider_name = session.get(PROVIDER_KEY)
     logout_user()
     session.clear()
     session[FRESH_LOGIN_KEY] = True
     flash(_("You are signed out. The next person signs in afresh."), "success")
-    return redirect(oidc.end_session_url() or url_for("index"))
+    return redirect(oidc.end_session_url(provider_name) or url_for("index"))

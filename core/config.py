@@ -8,8 +8,13 @@ than the three known ones refuses to start: a misspelt production must never run
 development profile.
 """
 
+import json
 import os
 from urllib.parse import urlsplit
+
+from core.providers import configured
+from core.providers import DEV_ISSUER
+from core.providers import ProviderError
 
 DEFAULT_SECRET = "dev-secret-change-me"
 DEFAULT_PEPPER = "dev-pepper-change-me"
@@ -120,22 +125,41 @@ def _identity_settings(production: bool) -> dict:
     """The identity provider and where residents reach the app."""
     port = os.environ.get("PORT", "5000")
     dev_idp = _flag("DEV_IDP", "0" if production else "1")
-    default_issuer = f"http://127.0.0.1:{port}/dev-idp" if dev_idp else ""
     # Where residents reach the app: redirect URIs are built from it, never from the
-    # Host header. Production must set it; elsewhere it follows PORT like the issuer.
+    # Host header. Production must set it; elsewhere it follows PORT.
     default_public_url = "" if production else f"http://127.0.0.1:{port}"
+    public_url = os.environ.get("PUBLIC_URL", default_public_url).strip().rstrip("/")
+    default_issuer = DEV_ISSUER if dev_idp else ""
     return {
         "DEV_IDP": dev_idp,
-        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", default_issuer).rstrip("/"),
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", default_issuer).strip().rstrip("/"),
+        # Where the provider's discovery document is, when not under the issuer.
+        "OIDC_METADATA_URL": os.environ.get("OIDC_METADATA_URL", "").strip(),
         "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "open-forum"),
         "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", DEFAULT_CLIENT_SECRET),
-        "PUBLIC_URL": os.environ.get("PUBLIC_URL", default_public_url).strip().rstrip("/"),
+        "PUBLIC_URL": public_url,
         # Seconds to wait for the identity provider before answering 503.
         "OIDC_TIMEOUT": float(os.environ.get("OIDC_TIMEOUT", "5")),
         # Claim names carrying the residence district code and the birth year.
         "OIDC_DISTRICT_CLAIM": os.environ.get("OIDC_DISTRICT_CLAIM", "district"),
         "OIDC_BIRTH_YEAR_CLAIM": os.environ.get("OIDC_BIRTH_YEAR_CLAIM", "birth_year"),
+        # A claim naming the person across providers (e.g. ci); empty: issuer and subject.
+        "OIDC_PERSON_CLAIM": os.environ.get("OIDC_PERSON_CLAIM", "").strip(),
+        # Several providers, as a JSON list (README, "Sign-in providers").
+        "OIDC_PROVIDERS": _providers_json(os.environ.get("OIDC_PROVIDERS", "")),
     }
+
+
+def _providers_json(text: str) -> list:
+    if not text.strip():
+        return []
+    try:
+        entries = json.loads(text)
+    except ValueError as error:
+        raise ConfigError(f"refusing to start: OIDC_PROVIDERS is not valid JSON: {error}") from None
+    if not isinstance(entries, list):
+        raise ConfigError("refusing to start: OIDC_PROVIDERS must be a JSON list")
+    return entries
 
 
 def _secret_problem(config: dict, name: str, default: str) -> str | None:
@@ -185,12 +209,31 @@ def check(config: dict) -> None:
         problems.append("DEV_IDP=1 is not allowed in production")
     if "devtools" in config.get("FEATURES", ()):
         problems.append("the devtools feature (development only) is not allowed in production")
-    if (config.get("OIDC_CLIENT_SECRET") or "").strip() in ("", DEFAULT_CLIENT_SECRET):
-        problems.append("OIDC_CLIENT_SECRET must be set to the secret the provider issued")
-    if not config.get("OIDC_ISSUER"):
-        problems.append("OIDC_ISSUER must be set")
-    elif not _secure_issuer(config["OIDC_ISSUER"]):
-        problems.append("OIDC_ISSUER must be an https address (only loopback may use http)")
+    problems += _provider_problems(config)
     problems = [problem for problem in problems if problem]
     if problems:
         raise ConfigError("refusing to start: " + "; ".join(problems))
+
+
+def _provider_problems(config: dict) -> list[str]:
+    """Each provider has an https issuer (loopback aside) and the secret it issued."""
+    if not config.get("OIDC_PROVIDERS"):
+        problems = []
+        if (config.get("OIDC_CLIENT_SECRET") or "").strip() in ("", DEFAULT_CLIENT_SECRET):
+            problems.append("OIDC_CLIENT_SECRET must be set to the secret the provider issued")
+        if not config.get("OIDC_ISSUER"):
+            return problems + ["OIDC_ISSUER must be set"]
+        if not _secure_issuer(config["OIDC_ISSUER"]):
+            problems.append("OIDC_ISSUER must be an https address (only loopback may use http)")
+        return problems
+    try:
+        providers = configured(config)
+    except ProviderError as error:
+        return [f"OIDC_PROVIDERS: {error}"]
+    problems = []
+    for provider in providers:
+        if provider.client_secret.strip() in ("", DEFAULT_CLIENT_SECRET):
+            problems.append(f"provider {provider.name!r} needs the client_secret it was issued")
+        if not _secure_issuer(provider.issuer):
+            problems.append(f"provider {provider.name!r} must have an https issuer")
+    return problems

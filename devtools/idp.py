@@ -562,14 +562,16 @@ class SignInForm(Form):
 @bp.get("/.well-known/openid-configuration")
 def discovery():
     config = current_app.config
-    issuer = config["OIDC_ISSUER"]
+    # The issuer is a constant (the voter key depends on it); the endpoints are where
+    # this app actually answers.
+    here = config["PUBLIC_URL"] + "/dev-idp"
     return {
-        "issuer": issuer,
-        "authorization_endpoint": f"{issuer}/authorize",
-        "token_endpoint": f"{issuer}/token",
-        "jwks_uri": f"{issuer}/jwks",
-        "userinfo_endpoint": f"{issuer}/userinfo",
-        "end_session_endpoint": f"{issuer}/logout",
+        "issuer": config["OIDC_ISSUER"],
+        "authorization_endpoint": f"{here}/authorize",
+        "token_endpoint": f"{here}/token",
+        "jwks_uri": f"{here}/jwks",
+        "userinfo_endpoint": f"{here}/userinfo",
+        "end_session_endpoint": f"{here}/logout",
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code"],

@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
 
+from auth import oidc
 from auth.services import resident_from_claims
 from core import audit
 from core.errors import DomainError
@@ -232,7 +233,7 @@ def test_verify_snapshot_detects_changed_ballots(team, app):
 def _resident(app, subject: str, district: str | None = "11560", born="1990-01-01"):
     """A resident as the provider vouches for them at a support point."""
     claims = {"sub": subject, "district": district, "birth_year": born}
-    return resident_from_claims(app.config["OIDC_ISSUER"], claims)
+    return resident_from_claims(oidc.provider(None), claims)
 
 
 def test_an_assisted_ballot_then_online_is_one_ballot(team, app):

@@ -4,6 +4,7 @@ import pytest
 
 from core import config
 from core.config import ConfigError
+from core.providers import configured
 
 
 def production(**overrides) -> dict:
@@ -81,9 +82,24 @@ def test_embedded_defaults_need_no_configuration(monkeypatch, tmp_path):
     assert settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
     assert settings["RATELIMIT_STORAGE_URI"] == "memory://"
     assert settings["DEV_IDP"] is True
-    assert settings["OIDC_ISSUER"] == "http://127.0.0.1:5000/dev-idp"
+    assert settings["OIDC_ISSUER"] == config.DEV_ISSUER
     assert settings["PUBLIC_URL"] == "http://127.0.0.1:5000"
     config.check(settings)
+
+
+def test_the_dev_provider_issuer_does_not_depend_on_port(monkeypatch, tmp_path):
+    """A role granted in a shell without PORT matches a sign-in on PORT=5123: the voter
+    key hangs on the issuer, so the issuer is one constant; only where the app fetches
+    the provider's metadata follows PORT."""
+    for name in ("APP_ENV", "DEV_IDP", "OIDC_ISSUER", "OIDC_METADATA_URL", "PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+    plain = config.from_environment(str(tmp_path))
+    monkeypatch.setenv("PORT", "5123")
+    on_port = config.from_environment(str(tmp_path))
+    assert plain["OIDC_ISSUER"] == on_port["OIDC_ISSUER"] == config.DEV_ISSUER
+    [dev] = configured(on_port)
+    assert dev.discovery_url == "http://127.0.0.1:5123/dev-idp/.well-known/openid-configuration"
 
 
 def test_production_defaults_to_no_dev_provider_and_secure_cookies(monkeypatch, tmp_path):
