@@ -95,6 +95,21 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+# Apps made during the running test: their pooled connections are closed when it ends,
+# so a long run never holds more PostgreSQL connections than one test uses.
+_CREATED: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_pooled_connections():
+    yield
+    while _CREATED:
+        app = _CREATED.pop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def make_app(backend: str, tmp_path, create_schema: bool = True, **overrides):
     """A fresh app on an empty database; tables come from the models unless told not to."""
     port = overrides.pop("port", None) or _free_port()
@@ -113,6 +128,7 @@ def make_app(backend: str, tmp_path, create_schema: bool = True, **overrides):
     }
     config.update(overrides)
     app = create_app(config)
+    _CREATED.append(app)
     app.test_client_class = IsolatedClient
     with app.app_context():
         if backend == "postgres":
