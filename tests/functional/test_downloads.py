@@ -5,20 +5,15 @@ import hashlib
 import io
 import json
 import zipfile
-from datetime import datetime
-from datetime import UTC
 from pathlib import Path
 
 import pytest
 
-from auth.models import Role
-from core.extensions import db
-from deliberation.models import Forum
 from tests import factories
+from tests.elections import publish
 from tests.web import text
 from voting import imports
 from voting import pabulib
-from voting import results
 from voting.models import ResultSnapshot
 
 DATA = Path(__file__).parent.parent / "data"
@@ -39,19 +34,7 @@ def imported() -> int:
 
 def published() -> tuple[int, ResultSnapshot]:
     forum_id = imported()
-    forum = db.session.get(Forum, forum_id)
-    team = factories.user("team")
-    db.session.add(
-        Role(
-            voter_key=team.voter_key,
-            role="district_team",
-            district_code=forum.district.code,
-            granted_at=datetime.now(UTC),
-            granted_by="test",
-        )
-    )
-    db.session.commit()
-    return forum_id, results.publish(team, forum_id, "greedy")
+    return forum_id, publish(forum_id)
 
 
 @pytest.mark.parametrize("route", ROUTES)

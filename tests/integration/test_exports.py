@@ -7,7 +7,6 @@ import json
 import random
 import zipfile
 from datetime import datetime
-from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,12 +17,12 @@ from pabutools.rules import greedy_utilitarian_welfare
 from sqlalchemy import delete
 from sqlalchemy import select
 
-from auth.models import Role
 from core.errors import DomainError
 from core.extensions import db
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from tests import factories
+from tests.elections import publish
 from voting import exports
 from voting import imports
 from voting import pabulib
@@ -35,23 +34,6 @@ DATA = Path(__file__).parent.parent / "data"
 TOULOUSE = "France_Toulouse_2022_6_-_Saint-Cyprien"
 GDYNIA = "Poland_Gdynia_2024_Cisowa__small"
 SEOUL = ZoneInfo("Asia/Seoul")
-
-
-def publish(forum_id: int, rule: str = "greedy"):
-    """Publish as the forum's district team (an imported district's code is long)."""
-    forum = db.session.get(Forum, forum_id)
-    team = factories.user(f"team-{forum_id}")
-    db.session.add(
-        Role(
-            voter_key=team.voter_key,
-            role="district_team",
-            district_code=forum.district.code,
-            granted_at=datetime.now(UTC),
-            granted_by="test",
-        )
-    )
-    db.session.commit()
-    return results.publish(team, forum_id, rule)
 
 
 def published_file(app, name: str) -> int:
