@@ -50,6 +50,7 @@ from voting.batching import Batcher
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
+from voting.refusals import ballot_message
 
 
 class BallotRefused(DomainError):
@@ -64,28 +65,6 @@ class AlreadyVoted(DomainError):
     def __init__(self, receipt_code: str):
         super().__init__(_("You have already voted in this forum."), code="already_voted")
         self.receipt_code = receipt_code
-
-
-def _ballot_messages(error: rules.BallotError) -> str:
-    params = error.params
-    messages = {
-        "duplicate": _("The same item was picked twice. Pick each item at most once."),
-        "unknown_item": _("One of the picked items is not on this forum's ballot."),
-        "withdrawn": _("One of the picked items has been withdrawn."),
-        "not_on_ballot": _("One of the picked items is not on the ballot yet."),
-        "too_few": _(
-            "Pick at least %(min)d items (you picked %(count)d).",
-            min=params.get("min", 0),
-            count=params.get("count", 0),
-        ),
-        "too_many": _(
-            "Pick at most %(max)d items (you picked %(count)d).",
-            max=params.get("max", 0),
-            count=params.get("count", 0),
-        ),
-        "over_cost_cap": _("The picked items cost more than this ballot allows."),
-    }
-    return messages.get(error.code, _("This ballot is not valid."))
 
 
 @dataclass
@@ -164,7 +143,7 @@ def _validate(forum: Forum, picks: list[str]) -> list[AgendaItem]:
     try:
         valid = rules.validate_picks(picks, _options(forum), _ballot_rules(forum))
     except rules.BallotError as error:
-        raise BallotRefused(_ballot_messages(error), status=422, code=error.code) from None
+        raise BallotRefused(ballot_message(error), status=422, code=error.code) from None
     by_id = {str(item.id): item for item in forum.items}
     return [by_id[pick] for pick in valid]
 
