@@ -58,6 +58,7 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SECRET_KEY = "bench-secret-" + "x" * 32
 PEPPER = "bench-pepper-" + "y" * 32
+AUDIT_KEY = "bench-audit-" + "z" * 32
 DISTRICT = "11680"
 ITEMS = 30
 AGENT = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"
@@ -79,6 +80,7 @@ def server_environment() -> dict:
         PUBLIC_URL="https://forum.invalid",
         SECRET_KEY=SECRET_KEY,
         VOTER_KEY_PEPPER=PEPPER,
+        AUDIT_KEY=AUDIT_KEY,
         DATABASE_URL=DATABASE_URL,
         REDIS_URL=REDIS_URL,
     )
