@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from voting import pabulib  # noqa: E402
-from voting import tally  # noqa: E402
+from voting.counting import pabulib  # noqa: E402
+from voting.counting import tally  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "pabulib"
 

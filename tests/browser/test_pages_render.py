@@ -10,7 +10,7 @@ from auth.models import User
 from core.extensions import db
 from core.i18n import LANG_COOKIE
 from deliberation.models import AgendaItem
-from voting import services
+from voting.casting import services
 
 # Enough Hangul in one line to tell a drawn glyph from a missing one.
 HANGUL = re.compile(r"[\uac00-\ud7a3]")

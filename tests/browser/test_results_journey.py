@@ -8,8 +8,8 @@ from core.extensions import db
 from core.i18n import LANG_COOKIE
 from deliberation.models import Forum
 from tests import factories
-from voting import results
-from voting import services
+from voting.casting import services
+from voting.counting import results
 
 TITLES = [
     "경로당 냉난방 개선",

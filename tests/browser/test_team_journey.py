@@ -26,7 +26,7 @@ from core.extensions import db
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from tests import factories
-from voting import services
+from voting.casting import services
 from voting.models import ResultSnapshot
 
 SEOUL = ZoneInfo("Asia/Seoul")

@@ -2,8 +2,8 @@
 
 from core.extensions import db
 from tests import factories
-from voting import results
-from voting import services
+from voting.casting import services
+from voting.counting import results
 
 
 def test_every_api_route_is_documented(app, client):

@@ -13,9 +13,9 @@ from core.extensions import db
 from tests import factories
 from tests.web import sign_in
 from tests.web import text
-from voting import results
-from voting import services as voting
-from voting import tally
+from voting.casting import services as voting
+from voting.counting import results
+from voting.counting import tally
 
 NOW = datetime.now(UTC)
 # Items A-01 (복지, 100,000,000), A-02 (복지, 150,000,000), A-03 (교육, 200,000,000),

@@ -11,9 +11,9 @@ import pytest
 from core.extensions import db
 from tests import factories
 from tests.web import text
-from voting import pabulib
-from voting import results
-from voting import services
+from voting.casting import services
+from voting.counting import pabulib
+from voting.counting import results
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 HOSTILE_IDS = ['=HYPERLINK("http://evil.example")', "+1-1", "@X7", "-2+3", "\tA-05"]

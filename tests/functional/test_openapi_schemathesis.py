@@ -30,8 +30,8 @@ from core.extensions import db
 from deliberation.models import Forum
 from tests import factories
 from tests.conftest import make_app
-from voting import results
-from voting import services
+from voting.casting import services
+from voting.counting import results
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 from voting.models import BallotExclusion

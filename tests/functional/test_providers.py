@@ -23,7 +23,7 @@ from tests.functional.test_oidc_client import new_browser
 from tests.functional.test_oidc_client import sign_in_at_provider
 from tests.functional.test_oidc_client import signed_in_user_id
 from tests.functional.test_support_point import cast_assisted
-from voting import services as voting
+from voting.casting import services as voting
 from voting.models import Ballot
 
 STAFF = "support-staff"

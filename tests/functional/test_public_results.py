@@ -14,8 +14,8 @@ import pytest
 from core.extensions import db
 from tests import factories
 from tests.web import text
-from voting import results
-from voting import services
+from voting.casting import services
+from voting.counting import results
 from voting.models import Ballot
 
 # Four ballots pick items 1-3, three pick items 3-5, none item 6: greedy funds A-03

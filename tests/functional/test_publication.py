@@ -15,7 +15,7 @@ from tests import factories
 from tests.web import csrf_token
 from tests.web import sign_in
 from tests.web import text
-from voting import services as voting
+from voting.casting import services as voting
 from voting.models import PublicationProposal
 from voting.models import ResultSnapshot
 

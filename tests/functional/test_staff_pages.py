@@ -167,8 +167,8 @@ def test_admin_grants_a_role_on_the_admin_page(client, world):
 
 
 def test_published_results_show_chart_turnout_and_hash(client, world, app):
-    from voting import results
-    from voting import services as voting
+    from voting.casting import services as voting
+    from voting.counting import results
 
     forum = factories.forum(code="11560")
     ids = factories.item_ids(forum)

@@ -15,7 +15,7 @@ from tests import factories
 from tests.functional.test_oidc_client import new_browser
 from tests.functional.test_oidc_client import sign_in_at_provider
 from tests.functional.test_oidc_client import start_sign_in
-from voting import services as voting
+from voting.casting import services as voting
 from voting.models import Ballot
 
 STAFF = "support-staff"

@@ -16,7 +16,7 @@ from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from tests import factories
 from tests.web import session_token
-from voting import services
+from voting.casting import services
 from voting.models import Ballot
 from voting.models import BallotChoice
 

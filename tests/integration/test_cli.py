@@ -12,7 +12,7 @@ from deliberation.models import Forum
 from tests.realdata import DATA
 from tests.realdata import REAL
 from tests.realdata import RULES
-from voting import tally
+from voting.counting import tally
 from voting.models import Ballot
 from voting.models import BallotChoice
 

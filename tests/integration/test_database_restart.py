@@ -35,7 +35,7 @@ from tests.servers import start_private_postgres
 from tests.servers import voter_session
 from tests.web import csrf_token
 from tests.web import sign_in
-from voting import services
+from voting.casting import services
 from voting.models import Ballot
 from voting.models import BallotChoice
 

@@ -18,8 +18,8 @@ from deliberation import services
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from tests import factories
-from voting import results
-from voting import services as voting
+from voting.casting import services as voting
+from voting.counting import results
 from voting.models import Ballot
 from voting.models import BallotChoice
 

@@ -11,8 +11,8 @@ from core import clock
 from core.extensions import db
 from tests import factories
 from tests.web import session_token
-from voting import receipts
-from voting import services
+from voting.casting import receipts
+from voting.casting import services
 from voting.models import Ballot
 from voting.models import BallotChoice
 

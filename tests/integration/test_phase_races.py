@@ -30,7 +30,7 @@ from deliberation import services as forums
 from deliberation.models import Forum
 from tests import factories
 from tests.web import session_token
-from voting import services as voting
+from voting.casting import services as voting
 from voting.models import Ballot
 from voting.models import BallotChoice
 

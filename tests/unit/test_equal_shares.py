@@ -1,4 +1,4 @@
-"""The Method of Equal Shares (``voting.tally.equal_shares``) and the rule registry.
+"""The Method of Equal Shares (``voting.counting.tally.equal_shares``) and the rule registry.
 
 Checked by hand on small examples; against a direct, exact implementation of
 the definition (below) on many random elections, also with the engine's fixed
@@ -25,12 +25,12 @@ from pabutools.rules import greedy_utilitarian_welfare
 from pabutools.rules import method_of_equal_shares
 
 from tests.unit import pbgen
-from voting import pabulib
-from voting import tally
-from voting.tally import Election
-from voting.tally import equal_shares
-from voting.tally import Item
-from voting.tally import Options
+from voting.counting import pabulib
+from voting.counting import tally
+from voting.counting.tally import Election
+from voting.counting.tally import equal_shares
+from voting.counting.tally import Item
+from voting.counting.tally import Options
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 REAL = sorted(DATA.glob("*.pb"))

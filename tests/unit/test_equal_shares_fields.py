@@ -8,12 +8,12 @@ from collections import Counter
 
 import pytest
 
-from voting import equal_shares_fields
-from voting import tally
-from voting.tally import Election
-from voting.tally import equal_shares
-from voting.tally import Item
-from voting.tally import Options
+from voting.counting import equal_shares_fields
+from voting.counting import tally
+from voting.counting.tally import Election
+from voting.counting.tally import equal_shares
+from voting.counting.tally import Item
+from voting.counting.tally import Options
 
 ITEMS = [
     Item("e1", 60, "환경"),

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 
 from tests.unit import pbgen
-from voting import pabulib
-from voting import tally
-from voting.pabulib import dumps
-from voting.pabulib import funding_options
-from voting.pabulib import load
-from voting.pabulib import loads
-from voting.pabulib import PbElection
-from voting.pabulib import PbError
-from voting.pabulib import PbProject
-from voting.pabulib import PbVoter
-from voting.pabulib import score_threshold
+from voting.counting import pabulib
+from voting.counting import tally
+from voting.counting.pabulib import dumps
+from voting.counting.pabulib import funding_options
+from voting.counting.pabulib import load
+from voting.counting.pabulib import loads
+from voting.counting.pabulib import PbElection
+from voting.counting.pabulib import PbError
+from voting.counting.pabulib import PbProject
+from voting.counting.pabulib import PbVoter
+from voting.counting.pabulib import score_threshold
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 REAL = sorted(DATA.glob("*.pb"))

@@ -37,8 +37,8 @@ from pabutools.rules import greedy_utilitarian_welfare
 from pabutools.rules import method_of_equal_shares
 
 from tests.unit import pbgen
-from voting import pabulib
-from voting import tally
+from voting.counting import pabulib
+from voting.counting import tally
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 REAL = sorted(DATA.glob("*.pb"))
@@ -164,7 +164,7 @@ SAT = {"cost": Cost_Sat, "approval": Cardinality_Sat}
 
 
 def _pabutools_sub_election(projects, budget, ballots, utility, completion, increment) -> set:
-    """pabutools' MES, completed as ``voting.tally.equal_shares`` documents, on the
+    """pabutools' MES, completed as ``voting.counting.tally.equal_shares`` documents, on the
     projects, the budget and the ballots (each cut down to the projects, the
     ballots left with none dropped) of one sub-election."""
     instance = Instance(projects, budget_limit=budget)

@@ -21,16 +21,16 @@ from deliberation import locking
 from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
-from voting import commitment
-from voting import tally
-from voting import turnout
+from voting.counting import tally
+from voting.counting import turnout
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
 from voting.models import CHANNELS
 from voting.models import ResultSnapshot
-from voting.resultview import ResultView
-from voting.resultview import view_of
+from voting.publishing import commitment
+from voting.publishing.resultview import ResultView
+from voting.publishing.resultview import view_of
 
 RULE_NAMES = tuple(tally.RULES)
 

@@ -444,7 +444,7 @@ def equal_shares(
     With a non-empty ``field_envelopes`` the forum is split: each field with
     an envelope is an election of its own on that envelope, among the ballots
     that pick in it, then the other items on what remains of ``envelope``
-    (see :func:`voting.equal_shares_fields.fund_by_field`, which states the
+    (see :func:`voting.counting.equal_shares_fields.fund_by_field`, which states the
     rule); each part is funded as described here.
 
     Arithmetic is exact, so ties are real ties and results equal pabutools'
@@ -494,7 +494,7 @@ def _fund_equal_shares(
     for name, amount in field_envelopes.items():
         _check_whole(f"envelope of field {name!r}", amount, 0)
     # Imported here: that module builds on this one.
-    from voting.equal_shares_fields import fund_by_field
+    from voting.counting.equal_shares_fields import fund_by_field
 
     return fund_by_field(election, envelope, field_envelopes, fund)
 

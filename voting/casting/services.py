@@ -43,14 +43,14 @@ from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from deliberation.phases import CLOSED
 from deliberation.phases import UPCOMING
-from voting import receipts
-from voting import rules
-from voting import signals
-from voting.batching import Batcher
+from voting.casting import receipts
+from voting.casting import rules
+from voting.casting import signals
+from voting.casting.batching import Batcher
+from voting.casting.refusals import ballot_message
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
-from voting.refusals import ballot_message
 
 
 class BallotRefused(DomainError):
