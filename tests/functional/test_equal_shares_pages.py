@@ -13,7 +13,6 @@ from core.extensions import db
 from tests import factories
 from tests.web import sign_in
 from tests.web import text
-from voting.casting import services as voting
 from voting.counting import results
 from voting.counting import tally
 
@@ -30,7 +29,7 @@ def closed(app):
     forum = factories.forum(code="11560", field_envelopes={"복지": 150_000_000})
     ids = factories.item_ids(forum)
     for n, picks in enumerate(PICKS):
-        voting.cast(forum.id, factories.user(f"v{n}"), [ids[i] for i in picks])
+        factories.cast(forum.id, factories.user(f"v{n}"), [ids[i] for i in picks])
     forum.phase = "closed"
     db.session.commit()
     app.config["CLOCK"] = lambda: NOW + timedelta(days=7)

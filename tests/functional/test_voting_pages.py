@@ -159,9 +159,8 @@ def test_other_district_refused(client, app):
 def test_results_hidden_while_open_and_shown_after_close(client, app):
     forum = factories.forum()
     voter = factories.user()
-    from voting.casting import services
 
-    services.cast(forum.id, voter, factories.item_ids(forum)[:3])
+    factories.cast(forum.id, voter, factories.item_ids(forum)[:3])
     pending = text(client.get(f"/forums/{forum.id}/results"))
     assert 'id="results"' not in pending
     app.config["CLOCK"] = lambda: forum.voting_ends_at

@@ -30,6 +30,7 @@ from deliberation import services as forums
 from deliberation.models import Forum
 from tests import factories
 from tests.web import session_token
+from voting.casting import ballot_cache
 from voting.casting import services as voting
 from voting.models import Ballot
 from voting.models import BallotChoice
@@ -88,14 +89,11 @@ def _reset(forum_id: int, phase: str) -> None:
     )
     db.session.commit()
     db.session.expire_all()
-    voting._remember(forums.load_forum(forum_id))
+    ballot_cache.remember(forums.load_forum(forum_id))
 
 
 def _casts(forum_id: int, team_id: int, voter_ids: list[int], tokens: list[str], picks, trial):
     """One cast by each path, each by a voter of its own."""
-
-    def by_user():
-        return voting.cast(forum_id, db.session.get(User, voter_ids[0]), picks)
 
     def checked():
         user = db.session.get(User, voter_ids[1])
@@ -109,7 +107,7 @@ def _casts(forum_id: int, team_id: int, voter_ids: list[int], tokens: list[str],
     def by_session(token):
         return lambda: voting.cast_signed_in(forum_id, token, picks)
 
-    return [by_user, checked, assisted, *(by_session(token) for token in tokens)]
+    return [checked, assisted, *(by_session(token) for token in tokens)]
 
 
 def _ballots(forum_id: int) -> int:
