@@ -13,6 +13,7 @@ from core.extensions import db
 from tests import factories
 from tests.web import sign_in
 from tests.web import text
+from voting.counting import equal_shares
 from voting.counting import results
 from voting.counting import tally
 
@@ -76,7 +77,7 @@ def test_the_result_is_the_rule_applied_to_the_stored_ballots(closed):
     ids = [i.external_id for i in forum.items]
     ballots = [[ids[i] for i in picks] for picks in PICKS]
     envelopes = {"복지": 150_000_000}
-    expected = tally.equal_shares(ballots, items, forum.envelope, field_envelopes=envelopes)
+    expected = equal_shares.equal_shares(ballots, items, forum.envelope, field_envelopes=envelopes)
     assert result.funding == expected
 
 

@@ -93,7 +93,8 @@ def _reset(forum_id: int, phase: str) -> None:
 
 
 def _casts(forum_id: int, team_id: int, voter_ids: list[int], tokens: list[str], picks, trial):
-    """One cast by each path, each by a voter of its own."""
+    """One cast by each path (by session for every token), each by a voter of its own;
+    ``voter_ids[1]`` casts through the full checks."""
 
     def checked():
         user = db.session.get(User, voter_ids[1])
@@ -145,7 +146,7 @@ def test_back_to_deliberation_never_leaves_ballots_behind(app, backend, team):
     forum_id = factories.forum().id
     picks = factories.item_ids(db.session.get(Forum, forum_id))[:3]
     voter_ids = _voters(4)
-    tokens = [session_token(db.session.get(User, voter_id)) for voter_id in voter_ids[2:]]
+    tokens = [session_token(db.session.get(User, v)) for v in voter_ids[:1] + voter_ids[2:]]
     back = _as(team.id, forums.change_phase, forum_id, "deliberation")
     race = Race(app, 6)
     broken, went_back, stayed = [], 0, 0
@@ -172,7 +173,7 @@ def test_items_never_change_once_voting_has_started(app, backend, team):
     target = forum.items[4]  # not picked, so every cast stays valid
     target_id, number, field_id = target.id, target.external_id, target.field_id
     voter_ids = _voters(3)
-    tokens = [session_token(db.session.get(User, voter_ids[2]))]
+    tokens = [session_token(db.session.get(User, voter_ids[v])) for v in (0, 2)]
     open_voting = _as(team.id, forums.change_phase, forum_id, "voting")
     race = Race(app, 6)
     broken, edited_first, voted_first = [], 0, 0

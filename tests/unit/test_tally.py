@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from voting.counting import tally
+from voting.counting.greedy import fund_greedy
 from voting.counting.tally import count_votes
-from voting.counting.tally import fund_greedy
 from voting.counting.tally import Item
 from voting.counting.tally import rank
 

@@ -19,6 +19,8 @@ from pabutools.rules import completion_by_rule_combination
 from pabutools.rules import greedy_utilitarian_welfare
 from pabutools.rules import method_of_equal_shares
 
+from voting.counting import mes_completion
+from voting.counting import rulebook
 from voting.counting import tally
 from voting.publishing import merkle
 
@@ -91,7 +93,7 @@ def _as_snapshot(items, envelope, fields, min_votes, skip):
 
 def _stepwise(monkeypatch):
     """The app's equal shares step by step (no steps skipped), as documented."""
-    monkeypatch.setattr(tally._Mes, "region_end", lambda self, trace, b: None)
+    monkeypatch.setattr(mes_completion.Mes, "region_end", lambda self, trace, b: None)
 
 
 def _ours(election, rule):
@@ -111,7 +113,7 @@ def _app(election, rule):
     options = tally.Options(
         envelope=envelope, field_envelopes=fields, skip_misfits=skip, min_votes=min_votes
     )
-    funding = tally.RULES[rule](tally.Election.from_ballots(ballots, items), options)
+    funding = rulebook.RULES[rule](tally.Election.from_ballots(ballots, items), options)
     order = [row.item.id for row in funding.rows]
     return order, {row.item.id: row.reason for row in funding.rows}, set(funding.bought)
 

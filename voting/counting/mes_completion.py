@@ -5,12 +5,12 @@ cannot differ (see :class:`voting.counting.mes_engine.MesEngine`)."""
 import math
 from fractions import Fraction
 
+from voting.counting import mes_prices
 from voting.counting.mes_engine import MesEngine
 from voting.counting.mes_prices import _bits
 from voting.counting.mes_prices import _Price
 from voting.counting.mes_prices import _RIVAL
 from voting.counting.mes_prices import _same_trace
-from voting.counting.mes_prices import _SHIFT
 from voting.counting.mes_prices import _UNAFFORDABLE
 
 
@@ -25,7 +25,7 @@ class Mes(MesEngine):
         ``v + s * (money - b) >= 0``, with ``v`` and the slope ``s`` in fixed
         point with error bounds, and ``h`` is a lower bound of the smallest
         root, so skipping up to ``h`` is safe."""
-        shift = _SHIFT
+        shift = mes_prices._SHIFT
         one = 1 << shift
         bfp = (b.numerator << shift) // b.denominator
         cost, util, votes = self.cost, self.util, self.votes

@@ -17,14 +17,13 @@ from operator import itemgetter
 from operator import mul
 from operator import not_
 
+from voting.counting import mes_prices
 from voting.counting.mes_prices import _bits
 from voting.counting.mes_prices import _BOUGHT
 from voting.counting.mes_prices import _by_item
 from voting.counting.mes_prices import _Hist
 from voting.counting.mes_prices import _Price
-from voting.counting.mes_prices import _RHO_SHIFT
 from voting.counting.mes_prices import _RIVAL
-from voting.counting.mes_prices import _SHIFT
 from voting.counting.tally import Item
 
 
@@ -112,7 +111,7 @@ class MesEngine:
         self.olists: list[tuple[list[int], list[int]] | None] = []
         self.hists: dict[tuple[int, int], _Hist] = {}
         self.bits_of: dict[int, tuple[int, ...]] = {}
-        scale = 1 << (_SHIFT + _RHO_SHIFT)
+        scale = 1 << (mes_prices._SHIFT + mes_prices._RHO_SHIFT)
         self.heap0 = sorted(
             (self.cost[q] * scale // (self.votes[q] * self.util[q]), q, 0) for q in range(self.m)
         )
@@ -199,7 +198,7 @@ class MesEngine:
     def run(self, b: Fraction, want_trace: bool = False) -> tuple[list[int], list | None]:
         """MES with starting money ``b`` per voter: the items bought, in order,
         and the trace (see the class docstring) if asked for."""
-        shift = _SHIFT
+        shift = mes_prices._SHIFT
         bfp = (b.numerator << shift) // b.denominator
         cost, util, votes = self.cost, self.util, self.votes
         m = self.m
