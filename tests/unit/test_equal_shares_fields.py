@@ -110,7 +110,7 @@ def test_field_envelopes_over_the_forum_envelope_are_refused():
 def test_the_registered_rule_splits_by_field():
     election = Election.from_ballots([["e1", "w1"], ["e2"], ["r1"]], ITEMS)
     options = Options(envelope=200, field_envelopes={"환경": 100})
-    assert rulebook.RULES["equal_shares"](election, options) == equal_shares(
+    assert rulebook.RULES["equal_shares"].fund(election, options) == equal_shares(
         election.profile, ITEMS, 200, field_envelopes={"환경": 100}
     )
 

@@ -386,12 +386,16 @@ def imported_modules(path: Path) -> set[str]:
 
 
 ROOT = Path(tally.__file__).parents[2]
-PURE = {"voting.counting.tally", "voting.counting.equal_shares_fields"}
+PURE = {
+    f"voting.counting.{name}"
+    for name in ("tally", "greedy", "equal_shares", "equal_shares_fields")
+    + ("mes_prices", "mes_engine", "mes_completion")
+}
 
 
 def test_tally_uses_only_the_standard_library():
-    """The counting rules (tally and its equal-shares-by-field composition)
-    import nothing but the standard library and each other."""
+    """The counting rules (tally, greedy, equal shares with its engine, completion and
+    composition by field) import nothing but the standard library and each other."""
     for name in PURE:
         path = Path(tally.__file__).with_name(name.rsplit(".", 1)[1] + ".py")
         modules = imported_modules(path)

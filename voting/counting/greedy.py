@@ -4,6 +4,7 @@ It matches Pabulib's ``greedy`` family and pabutools'
 ``greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)``.
 """
 
+from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
 
@@ -103,10 +104,12 @@ def fund_greedy(
 
 
 
-def greedy_rule(election: Election, options: Options) -> Funding:
-    """:func:`fund_greedy` on :func:`rank` of the election's votes."""
+def greedy_from_counts(
+    counts: Mapping[str, int], items: Iterable[Item], options: Options
+) -> Funding:
+    """:func:`fund_greedy` on :func:`rank` of the vote counts, under the options."""
     return fund_greedy(
-        rank(election.counts, election.items),
+        rank(counts, items),
         options.envelope,
         field_envelopes=options.field_envelopes,
         skip_misfits=options.skip_misfits,
@@ -114,3 +117,6 @@ def greedy_rule(election: Election, options: Options) -> Funding:
     )
 
 
+def greedy_rule(election: Election, options: Options) -> Funding:
+    """:func:`fund_greedy` on :func:`rank` of the election's votes."""
+    return greedy_from_counts(election.counts, election.items, options)

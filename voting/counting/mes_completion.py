@@ -88,9 +88,11 @@ class Mes(MesEngine):
                     old = lower.get(q) or ((cost[q] << shift) // votes[q], 1, 0, 0)
                     need_order(old, util[q], previous[1], util[previous[0]])
                 seen[q] = r
+                # Classes with nothing left count too: money is never negative, so
+                # theirs is exactly 0 here and may grow with the starting money.
                 if ev.kind == _UNAFFORDABLE:
                     v, ev_, s, es = cost[q] << shift, 0, 0, 0
-                    for c in ev.live():
+                    for c in ev.classes():
                         x, e = value(c, ev)
                         T, te = slope_x(c[1])
                         n = c[2]
@@ -105,10 +107,10 @@ class Mes(MesEngine):
                 else:
                     t = price(ev)
                     poor = {ev.keys[i] for i in ev.poor}
-                    for c in ev.live():
+                    for c in ev.classes():
                         x, e = value(c, ev)
                         T, te = slope_x(c[1])
-                        if c[1] in poor:
+                        if c[1] in poor or not c[0]:
                             need(t[0] - x, t[1] + e, t[2] - (one - T), t[3] + te)
                         else:
                             need(x - t[0], e + t[1], (one - T) - t[2], te + t[3])

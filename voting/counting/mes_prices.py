@@ -46,7 +46,11 @@ class _Price:
 
     def live(self) -> list[tuple]:
         """The classes ``(money, pattern, number)`` with money left."""
-        return [c for c in zip(self.money, self.keys, self.numbers, strict=True) if c[0]]
+        return [c for c in self.classes() if c[0]]
+
+    def classes(self) -> list[tuple]:
+        """Every class ``(money, pattern, number)``, those with nothing left included."""
+        return list(zip(self.money, self.keys, self.numbers, strict=True))
 
     def shape(self) -> tuple:
         """What the trace compares first (cheap)."""

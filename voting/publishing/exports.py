@@ -41,6 +41,7 @@ from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from voting.counting import pabulib
 from voting.counting import results
+from voting.counting import rulebook
 from voting.counting import turnout
 from voting.models import Ballot
 from voting.models import BallotChoice
@@ -52,8 +53,6 @@ from voting.publishing import resultcsv
 SEOUL = ZoneInfo("Asia/Seoul")
 COUNTRY = "South Korea"
 CSV_COLUMNS = resultcsv.CSV_COLUMNS
-# Our rule names as Pabulib's META ``rule`` spells them; greedy is refined by its options.
-PB_RULES = {"greedy": "greedy", "equal_shares": "equalshares"}
 ZIP_NAMES = {
     "csv": "result.csv",
     "json": "snapshot.json",
@@ -187,8 +186,8 @@ def pb_rule(payload: dict) -> dict[str, str]:
     Equal Shares is ``equalshares``.
     """
     rule = payload["rule"]
-    if rule != "greedy":
-        return {"rule": PB_RULES.get(rule, rule)}
+    if rule != rulebook.GREEDY.name:
+        return {"rule": rulebook.RULES[rule].pabulib}
     options = payload["forum"]
     threshold = int(options.get("min_votes") or 0)
     if not options.get("skip_misfits", True):

@@ -5,12 +5,11 @@ from wtforms import SelectField
 
 from core.forms import choices
 from core.forms import Form
+from voting.counting import rulebook
 
 
 class PublishForm(Form):
     rule = SelectField(
         _l("Rule"),
-        choices=choices(
-            [("greedy", _l("Greedy by votes")), ("equal_shares", _l("Method of Equal Shares"))]
-        ),
+        choices=choices(rulebook.choices()),
     )

@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from auth.decorators import role_required
 from core.errors import DomainError
 from voting.counting import results
+from voting.counting import rulebook
 from voting.publishing import publication
 from voting.publishing.forms import PublishForm
 
@@ -25,17 +26,17 @@ team_only = role_required("district_team")
 def preview(forum_id: int):
     proposal = publication.pending(forum_id)
     # While a publication is proposed, the page opens on the proposed rule's result.
-    rule = request.args.get("rule") or (proposal.rule if proposal else "greedy")
-    if rule not in results.RULE_NAMES:
-        rule = "greedy"
+    rule = request.args.get("rule") or (proposal.rule if proposal else rulebook.DEFAULT)
+    if rule not in rulebook.RULES:
+        rule = rulebook.DEFAULT
     error = None
     try:
         view = results.preview(current_user, forum_id, rule)
     except DomainError as refused:
-        if rule == "greedy" or refused.code != "rule":
+        if rule == rulebook.DEFAULT or refused.code != "rule":
             raise
-        # The rule does not fit this forum: say why and show the greedy result.
-        error, rule = refused.message, "greedy"
+        # The rule does not fit this forum: say why and show the default rule's result.
+        error, rule = refused.message, rulebook.DEFAULT
         view = results.preview(current_user, forum_id, rule)
     return render_template(
         "voting/manage_results.html",
@@ -63,7 +64,7 @@ def _confirm_page(confirm: publication.Confirmation, step: str):
 @bp.get("/publish")
 @team_only
 def confirm_publish(forum_id: int):
-    rule = request.args.get("rule", "greedy")
+    rule = request.args.get("rule", rulebook.DEFAULT)
     confirm = publication.confirmation(current_user, forum_id, rule)
     if confirm.proposal is not None:
         return redirect(url_for("publication.preview", forum_id=forum_id))
