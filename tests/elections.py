@@ -9,11 +9,11 @@ from auth.models import Role
 from core.extensions import db
 from deliberation.models import Forum
 from tests import factories
-from voting.counting import results
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
+from voting.publishing import snapshots
 
 REASON = "같은 기기에서 짧은 시간에 여러 표가 들어왔습니다"
 
@@ -96,4 +96,4 @@ def publish(forum_id: int, rule: str = "greedy"):
         )
     )
     db.session.commit()
-    return results.publish(team, forum_id, rule)
+    return snapshots.publish(team, forum_id, rule)

@@ -12,11 +12,11 @@ def init_app(app: Flask) -> None:
     from voting.casting import assisted
     from voting.casting import services
     from voting.casting import views
-    from voting.counting import results
     from voting.oversight import views as oversight_views
     from voting.publishing import downloads
     from voting.publishing import proof_views
     from voting.publishing import publication
+    from voting.publishing import snapshots
     from voting.publishing import staff
     from voting.publishing import views as results_views
 
@@ -31,5 +31,5 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
     labels.init_app(app)
     hooks.answer(app, hooks.FORUM_HAS_BALLOTS, services.forum_has_ballots)
-    hooks.answer(app, hooks.AUDIT_ANCHORS, results.audit_anchors)
+    hooks.answer(app, hooks.AUDIT_ANCHORS, snapshots.audit_anchors)
     hooks.answer(app, hooks.FORUM_PUBLICATION_PROPOSED, publication.is_proposed)

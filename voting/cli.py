@@ -12,6 +12,7 @@ from voting.counting import imports
 from voting.counting import pabulib
 from voting.counting import results
 from voting.counting import rulebook
+from voting.publishing import snapshots
 
 RULE_OPTION = click.option(
     "--rule", type=click.Choice(list(rulebook.RULES)), default=rulebook.DEFAULT, show_default=True
@@ -91,7 +92,7 @@ def publish_command(forum_id, rule):
 def verify_snapshot_command(forum_id):
     """Recompute a published result from the stored ballots; exit 1 if it differs."""
     try:
-        check = results.verify_snapshot(forum_id)
+        check = snapshots.verify_snapshot(forum_id)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     if check.matches:

@@ -8,7 +8,7 @@ from core.extensions import db
 from core.i18n import LANG_COOKIE
 from deliberation.models import Forum
 from tests import factories
-from voting.counting import results
+from voting.publishing import snapshots
 
 TITLES = [
     "경로당 냉난방 개선",
@@ -22,7 +22,7 @@ TITLES = [
 def _publish(forum_id: int, rule: str) -> None:
     forum = db.session.get(Forum, forum_id)
     team = factories.staff(f"team-{forum_id}", "district_team", forum.district.code)
-    results.publish(team, forum_id, rule)
+    snapshots.publish(team, forum_id, rule)
 
 
 def _equal_shares_forum() -> int:

@@ -2,7 +2,7 @@
 
 from core.extensions import db
 from tests import factories
-from voting.counting import results
+from voting.publishing import snapshots
 
 
 def test_every_api_route_is_documented(app, client):
@@ -41,7 +41,7 @@ def test_result_is_refused_while_open_then_served(client, app):
     forum.phase = "closed"
     db.session.commit()
     team = factories.staff("team", "district_team", forum.district.code)
-    snapshot = results.publish(team, forum.id, "greedy")
+    snapshot = snapshots.publish(team, forum.id, "greedy")
     result = client.get(f"/api/v1/forums/{forum.id}/result").get_json()
     assert result["ballots"] == 1 and result["rule"] == "greedy"
     assert result["status"] == "published" and result["sha256"] == snapshot.sha256

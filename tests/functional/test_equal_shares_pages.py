@@ -16,6 +16,7 @@ from tests.web import text
 from voting.counting import equal_shares
 from voting.counting import results
 from voting.counting import tally
+from voting.publishing import snapshots
 
 NOW = datetime.now(UTC)
 # Items A-01 (복지, 100,000,000), A-02 (복지, 150,000,000), A-03 (교육, 200,000,000),
@@ -63,11 +64,11 @@ def test_the_preview_funds_by_equal_shares_within_each_field(client, closed):
 
 def test_the_published_result_shows_each_fields_outcome(client, closed):
     forum, team = closed
-    results.publish(team, forum.id, "equal_shares")
+    snapshots.publish(team, forum.id, "equal_shares")
     page = text(client.get(f"/forums/{forum.id}/results"))
     assert funded_on(page) == {"A-01", "A-04", "A-05"}
     assert 'id="field-use"' in page and "100,000,000원 / 150,000,000원" in page
-    assert results.verify_snapshot(forum.id).matches
+    assert snapshots.verify_snapshot(forum.id).matches
 
 
 def test_the_result_is_the_rule_applied_to_the_stored_ballots(closed):

@@ -12,7 +12,7 @@ from core.extensions import db
 from tests import factories
 from tests.web import text
 from voting.counting import pabulib
-from voting.counting import results
+from voting.publishing import snapshots
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 HOSTILE_IDS = ['=HYPERLINK("http://evil.example")', "+1-1", "@X7", "-2+3", "\tA-05"]
@@ -37,7 +37,7 @@ def published_forum(rule="greedy", ids=None, titles=None, field="복지"):
     forum.phase = "closed"
     db.session.commit()
     team = factories.staff(f"team-{forum.id}", "district_team", forum.district.code)
-    results.publish(team, forum.id, rule)
+    snapshots.publish(team, forum.id, rule)
     return forum
 
 

@@ -30,10 +30,10 @@ from core.extensions import db
 from deliberation.models import Forum
 from tests import factories
 from tests.conftest import make_app
-from voting.counting import results
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 from voting.models import BallotExclusion
+from voting.publishing import snapshots
 
 CHECKS = [
     not_a_server_error,
@@ -127,7 +127,7 @@ def seed() -> World:
     _cast(published, ["p1", "p2", "p3"])
     _close(published)
     team = factories.staff("team", "district_team", "11560")
-    results.publish(team, published.id, "equal_shares")
+    snapshots.publish(team, published.id, "equal_shares")
     draft = factories.forum(phase="draft")
     return World(
         open_forum=open_forum.id,

@@ -14,8 +14,8 @@ import pytest
 from core.extensions import db
 from tests import factories
 from tests.web import text
-from voting.counting import results
 from voting.models import Ballot
+from voting.publishing import snapshots
 
 # Four ballots pick items 1-3, three pick items 3-5, none item 6: greedy funds A-03
 # and A-01; equal shares A-03 and A-04 (paid by their supporters' shares), then A-06
@@ -38,7 +38,7 @@ def closed_forum():
 
 def publish(forum, rule):
     team = factories.staff(f"team-{forum.id}", "district_team", forum.district.code)
-    return results.publish(team, forum.id, rule)
+    return snapshots.publish(team, forum.id, rule)
 
 
 def english(client):

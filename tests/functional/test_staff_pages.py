@@ -167,7 +167,7 @@ def test_admin_grants_a_role_on_the_admin_page(client, world):
 
 
 def test_published_results_show_chart_turnout_and_hash(client, world, app):
-    from voting.counting import results
+    from voting.publishing import snapshots
 
     forum = factories.forum(code="11560")
     ids = factories.item_ids(forum)
@@ -176,7 +176,7 @@ def test_published_results_show_chart_turnout_and_hash(client, world, app):
     forum.phase = "closed"
     db.session.commit()
     app.config["CLOCK"] = lambda: NOW + timedelta(days=7)
-    snapshot = results.publish(world["team_a"], forum.id, "greedy")
+    snapshot = snapshots.publish(world["team_a"], forum.id, "greedy")
     page = text(client.get(f"/forums/{forum.id}/results"))
     assert 'id="votes-chart"' in page and 'id="turnout"' in page and 'id="field-use"' in page
     assert snapshot.sha256 in page and 'id="published"' in page

@@ -168,9 +168,9 @@ def test_results_hidden_while_open_and_shown_after_close(client, app):
     assert 'id="results"' not in closed and 'id="ballot-count">1<' in closed
     forum.phase = "closed"
     db.session.commit()
-    from voting.counting import results
+    from voting.publishing import snapshots
 
-    results.publish(factories.staff("team", "district_team", "11560"), forum.id, "greedy")
+    snapshots.publish(factories.staff("team", "district_team", "11560"), forum.id, "greedy")
     page = text(client.get(f"/forums/{forum.id}/results"))
     assert 'id="results"' in page and 'id="ballot-count"' in page
     assert "Item 1" in page

@@ -29,7 +29,7 @@ from tests import factories
 from tests.conftest import make_app
 from tests.web import sign_in
 from tests.web import text as page_text
-from voting.counting import results
+from voting.publishing import snapshots
 
 FOREIGN_KEY = "a-key-the-server-does-not-hold"
 
@@ -238,10 +238,10 @@ def test_every_published_snapshot_records_the_head_and_verify_checks_it(app):
     entries(3)
     forum = closed_forum()
     team = factories.staff("team", "district_team", code=forum.district.code)
-    snapshot = results.publish(team, forum.id, "greedy")
+    snapshot = snapshots.publish(team, forum.id, "greedy")
     payload = json.loads(snapshot.payload)
     assert payload["audit_head"] == {"seq": 3, "mac": chain()[2].mac}
-    assert results.verify_snapshot(forum.id).matches
+    assert snapshots.verify_snapshot(forum.id).matches
     entries(3, start=3)
     assert audit.verify().ok
     # The snapshot (published, downloaded) keeps entry 3; the table loses 3 onwards.
@@ -256,7 +256,7 @@ def test_a_snapshot_whose_head_is_not_in_the_chain_is_reported(app, stored):
     entries(2)
     forum = closed_forum()
     team = factories.staff("team", "district_team", code=forum.district.code)
-    snapshot = results.publish(team, forum.id, "greedy")
+    snapshot = snapshots.publish(team, forum.id, "greedy")
     if stored == "other-mac":
         payload = json.loads(snapshot.payload)
         payload["audit_head"]["mac"] = "e" * 64
@@ -272,9 +272,9 @@ def test_a_snapshot_whose_head_is_not_in_the_chain_is_reported(app, stored):
 def test_a_snapshot_of_an_empty_log_anchors_the_empty_chain(app):
     forum = closed_forum()
     team = factories.staff("team", "district_team", code=forum.district.code)
-    snapshot = results.publish(team, forum.id, "greedy")
+    snapshot = snapshots.publish(team, forum.id, "greedy")
     assert json.loads(snapshot.payload)["audit_head"] == {"seq": 0, "mac": audit.GENESIS}
-    assert audit.verify().ok and results.verify_snapshot(forum.id).matches
+    assert audit.verify().ok and snapshots.verify_snapshot(forum.id).matches
 
 
 def test_a_rotated_key_is_named_and_retired_keys_still_verify(app):

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from core.errors import DomainError
 from core.extensions import db
 from tests import elections
-from voting.counting import results
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.publishing import commitment
 from voting.publishing import exports
 from voting.publishing import merkle
 from voting.publishing import proofs
+from voting.publishing import snapshots
 
 PICKS = [(0, 1, 2), (0, 1, 3), (0, 2, 4), (1, 3, 4), (0, 1, 4), (0, 3, 4), (2,)]
 
@@ -61,11 +61,11 @@ def test_the_snapshot_commits_to_counted_and_excluded_ballots(app):
 
 def test_verify_snapshot_catches_a_changed_receipt_or_choice(app):
     forum, codes, _record = _published(app)
-    assert results.verify_snapshot(forum.id).matches
+    assert snapshots.verify_snapshot(forum.id).matches
     ballot = db.session.execute(select(Ballot).filter_by(receipt_code=codes[1])).scalar_one()
     ballot.receipt_code = elections.receipt(999_999)
     db.session.commit()
-    assert not results.verify_snapshot(forum.id).matches
+    assert not snapshots.verify_snapshot(forum.id).matches
     with pytest.raises(DomainError) as refused:
         commitment.leaves_json(forum.id, exports.published(forum.id).payload)
     assert refused.value.status == 409

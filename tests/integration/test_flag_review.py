@@ -23,6 +23,7 @@ from voting.models import BallotChoice
 from voting.models import BallotExclusion
 from voting.oversight import flag_review
 from voting.oversight import forum_scan
+from voting.publishing import snapshots
 
 START = datetime(2026, 7, 6, tzinfo=UTC)
 
@@ -174,14 +175,14 @@ def test_published_snapshot_counts_and_excludes(app, bloc_forum):
     closed(app, bloc_forum)
     bloc_forum.phase = "closed"
     db.session.commit()
-    preview = results.preview(team, bloc_forum.id, "greedy")
+    preview = snapshots.preview(team, bloc_forum.id, "greedy")
     assert preview.comparison["excluded"] == flag.size
     assert preview.comparison["only_with"] or preview.comparison["only_without"]
-    snapshot = results.publish(team, bloc_forum.id, "greedy")
+    snapshot = snapshots.publish(team, bloc_forum.id, "greedy")
     payload = json.loads(snapshot.payload)
     assert payload["ballots_excluded"] == flag.size
     assert payload["ballots_counted"] == 160 - flag.size
-    assert results.verify_snapshot(bloc_forum.id).matches
+    assert snapshots.verify_snapshot(bloc_forum.id).matches
     with pytest.raises(DomainError):
         flag_review.decide(flag.id, first, "reopen", "too late")
 

@@ -1,5 +1,6 @@
 """District teams run their forums: settings, items, phases, publication, assisted ballots."""
 
+import json
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
@@ -19,9 +20,10 @@ from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from tests import factories
 from voting.casting import services as voting
-from voting.counting import results
 from voting.models import Ballot
 from voting.models import BallotChoice
+from voting.models import ResultSnapshot
+from voting.publishing import snapshots
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -180,10 +182,10 @@ def test_voting_closes_only_after_its_window(team, app):
 
 def test_publishing_an_open_forum_is_refused(team):
     forum = open_now(team)
-    refused(results.publish, team, forum.id, "greedy", status=409, code="not_closed")
+    refused(snapshots.publish, team, forum.id, "greedy", status=409, code="not_closed")
     refused(services.change_phase, team, forum.id, "published", status=409)
     assert (
-        db.session.execute(select(func.count()).select_from(results.ResultSnapshot)).scalar_one()
+        db.session.execute(select(func.count()).select_from(ResultSnapshot)).scalar_one()
         == 0
     )
 
@@ -200,24 +202,24 @@ def closed_with_ballots(team, app) -> Forum:
 
 def test_publish_makes_an_immutable_verifiable_snapshot(team, app):
     forum = closed_with_ballots(team, app)
-    snapshot = results.publish(team, forum.id, "greedy")
+    snapshot = snapshots.publish(team, forum.id, "greedy")
     assert db.session.get(Forum, forum.id).phase == "published"
     assert len(snapshot.sha256) == 64 and snapshot.rule == "greedy"
-    payload = results.json.loads(snapshot.payload)
+    payload = json.loads(snapshot.payload)
     # Four ballots: every turnout cell is under 5, so none is published as a number.
     assert payload["ballots_counted"] == 4
     assert payload["channels"] == {"online": "<5", "assisted": "<5", "import": "<5"}
     assert set(payload["age_bands"].values()) == {"<5"}
-    assert results.verify_snapshot(forum.id).matches
+    assert snapshots.verify_snapshot(forum.id).matches
     out = app.test_cli_runner().invoke(args=["forum", "verify-snapshot", str(forum.id)])
     assert out.exit_code == 0 and snapshot.sha256 in out.output
-    refused(results.publish, team, forum.id, "greedy", status=409, code="published")
+    refused(snapshots.publish, team, forum.id, "greedy", status=409, code="published")
     refused(services.change_phase, team, forum.id, "closed", status=409)
 
 
 def test_verify_snapshot_detects_changed_ballots(team, app):
     forum = closed_with_ballots(team, app)
-    results.publish(team, forum.id, "greedy")
+    snapshots.publish(team, forum.id, "greedy")
     first = (
         db.session.execute(select(Ballot.id).where(Ballot.forum_id == forum.id)).scalars().first()
     )
@@ -225,7 +227,7 @@ def test_verify_snapshot_detects_changed_ballots(team, app):
     db.session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == first))
     db.session.execute(delete(Ballot).where(Ballot.id == first))
     db.session.commit()
-    assert not results.verify_snapshot(forum.id).matches
+    assert not snapshots.verify_snapshot(forum.id).matches
     out = app.test_cli_runner().invoke(args=["forum", "verify-snapshot", str(forum.id)])
     assert out.exit_code == 1
 

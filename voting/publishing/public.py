@@ -9,6 +9,7 @@ from deliberation import services as forums
 from deliberation.models import Forum
 from deliberation.phases import results_visible
 from voting.counting import results
+from voting.publishing import snapshots
 from voting.publishing.resultview import ResultView
 from voting.publishing.resultview import view_of
 
@@ -56,7 +57,7 @@ def public_result(forum_id: int) -> PublicResult:
     forum = forums.get_forum(forum_id)
     if not results_visible(forum.phase, forums.window_of(forum), clock.now()):
         return PublicResult(forum, VOTING)
-    snapshot = results.snapshot_of(forum.id)
+    snapshot = snapshots.snapshot_of(forum.id)
     if snapshot is None or forum.phase != "published":
         ballots = results.ballot_count(forum.id, exclusions=False)
         return PublicResult(forum, NOT_PUBLISHED, ballots=ballots)

@@ -26,6 +26,8 @@ from voting.counting import results
 from voting.counting import rulebook
 from voting.models import PublicationProposal
 from voting.models import ResultSnapshot
+from voting.publishing import snapshots
+from voting.publishing.resultview import ResultView
 
 SYSTEM_CLI = "system:cli"
 
@@ -79,7 +81,7 @@ class Confirmation:
 
     forum: Forum
     rule: str
-    result: results.ResultView
+    result: ResultView
     proposal: PublicationProposal | None
     needs_approval: bool
 
@@ -98,7 +100,7 @@ def confirmation(staff: User, forum_id: int, rule: str) -> Confirmation:
     _check_rule(rule)
     forum = forums.managed_forum(staff, forum_id)
     forums.transition_check(forum, "published")
-    view = results.preview(staff, forum_id, rule)
+    view = snapshots.preview(staff, forum_id, rule)
     return Confirmation(forum, rule, view, pending(forum_id), forum.publication_needs_approval)
 
 
@@ -123,7 +125,7 @@ def publish_directly(staff: User, forum_id: int, rule: str) -> ResultSnapshot:
             status=409,
             code="needs_approval",
         )
-    return results.publish_forum(forum, rule, staff.actor)
+    return snapshots.publish_forum(forum, rule, staff.actor)
 
 
 def _already_proposed() -> DomainError:
@@ -202,7 +204,7 @@ def approve(staff: User, forum_id: int, seen_rule: str) -> ResultSnapshot:
         after={"rule": rule, "proposed_by": proposed_by},
     )
     try:
-        return results.publish_forum(forum, rule, staff.actor)
+        return snapshots.publish_forum(forum, rule, staff.actor)
     except Exception:
         db.session.rollback()
         raise
@@ -224,7 +226,7 @@ def publish_as_system(forum_id: int, rule: str, actor: str = SYSTEM_CLI) -> Resu
         db.session.delete(proposal)
         audit.record(actor, "publication.withdraw", f"forum:{forum.id}", before=before)
     try:
-        return results.publish_forum(forum, rule, actor)
+        return snapshots.publish_forum(forum, rule, actor)
     except Exception:
         db.session.rollback()
         raise

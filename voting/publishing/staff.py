@@ -12,9 +12,9 @@ from flask_wtf import FlaskForm
 
 from auth.decorators import role_required
 from core.errors import DomainError
-from voting.counting import results
 from voting.counting import rulebook
 from voting.publishing import publication
+from voting.publishing import snapshots
 from voting.publishing.forms import PublishForm
 
 bp = Blueprint("publication", __name__, url_prefix="/manage/forums/<int:forum_id>")
@@ -31,13 +31,13 @@ def preview(forum_id: int):
         rule = rulebook.DEFAULT
     error = None
     try:
-        view = results.preview(current_user, forum_id, rule)
+        view = snapshots.preview(current_user, forum_id, rule)
     except DomainError as refused:
         if rule == rulebook.DEFAULT or refused.code != "rule":
             raise
         # The rule does not fit this forum: say why and show the default rule's result.
         error, rule = refused.message, rulebook.DEFAULT
-        view = results.preview(current_user, forum_id, rule)
+        view = snapshots.preview(current_user, forum_id, rule)
     return render_template(
         "voting/manage_results.html",
         result=view,
