@@ -17,6 +17,7 @@ from flask import Flask
 
 from core import clock
 from core import locks
+from core.extensions import db
 
 # Jobs that run every few seconds (the config key holding their interval): each does
 # its own locking, per forum for instance, and is called without arguments.
@@ -54,6 +55,7 @@ def _guarded(name: str, call: Callable) -> None:
     try:
         call()
     except Exception:
+        db.session.rollback()
         current_app.logger.exception("job %s failed", name)
 
 

@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('high_water', sa.Integer(), nullable=False),
     sa.Column('flags', sa.Integer(), nullable=False),
     sa.Column('new_flags', sa.Integer(), nullable=False),
-    sa.Column('seconds', sa.Float(), nullable=False),
+    sa.Column('seconds', sa.Double(), nullable=False),
     sa.ForeignKeyConstraint(['forum_id'], ['forums.id'], name=op.f('fk_anomaly_scans_forum_id_forums'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('forum_id', name=op.f('pk_anomaly_scans'))
     )

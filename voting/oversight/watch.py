@@ -37,13 +37,14 @@ def watched_forums(now) -> list[int]:
 
 
 def has_new_ballots(forum_id: int) -> bool:
-    """Whether the forum has ballots its latest scan did not cover."""
+    """Whether the forum has ballots its latest scan did not cover (a forum never
+    scanned counts as new, so the operator page shows its empty scan too)."""
     record = db.session.get(AnomalyScan, forum_id)
+    if record is None:
+        return True
     count, highest = db.session.execute(
         select(func.count(), func.max(Ballot.id)).where(Ballot.forum_id == forum_id)
     ).one()
-    if record is None:
-        return count > 0
     return (count, highest or 0) != (record.ballots, record.high_water)
 
 
