@@ -85,7 +85,6 @@ def scan_forum(
     alerts: list[AnomalyFlag] = []
     for found in flags:
         seen.add(found.key)
-        effect = scanning.impact(found, funded, now_funded)
         row = stored.get(found.key)
         if row is None:
             row = AnomalyFlag(
@@ -95,17 +94,7 @@ def scan_forum(
             new += 1
         elif found.change == "updated" or not row.active:
             updated += 1
-        details = found.as_dict()
-        details.pop("members")
-        row.tier = found.tier
-        row.size = found.size
-        row.log10_p = found.log10_p
-        row.details = json.dumps(details, ensure_ascii=False)
-        row.members = json.dumps(list(found.members))
-        row.impact = json.dumps(effect)
-        row.changes_outcome = effect["changes_outcome"]
-        row.active = True
-        row.updated_at = now
+        _update_row(row, found, scanning.impact(found, funded, now_funded), now)
         if _alerting(row):
             row.alerted_at = now
             alerts.append(row)
@@ -122,6 +111,20 @@ def scan_forum(
     report.alerts = [row.id for row in alerts]
     db.session.commit()
     return report
+
+
+def _update_row(row: AnomalyFlag, found: records.Flag, effect: dict, now) -> None:
+    details = found.as_dict()
+    details.pop("members")
+    row.tier = found.tier
+    row.size = found.size
+    row.log10_p = found.log10_p
+    row.details = json.dumps(details, ensure_ascii=False)
+    row.members = json.dumps(list(found.members))
+    row.impact = json.dumps(effect)
+    row.changes_outcome = effect["changes_outcome"]
+    row.active = True
+    row.updated_at = now
 
 
 def _alerting(row: AnomalyFlag) -> bool:
