@@ -1,6 +1,8 @@
 """Scheduled bloc-voting scans: what the worker scans, the lock, the high-water mark,
 the scan record and the alert mail (against a local SMTP sink)."""
 
+import email
+import email.policy
 import json
 import random
 from datetime import datetime
@@ -195,7 +197,10 @@ def test_a_new_flag_that_changes_the_result_is_mailed_once(app, forum, smtp_sink
     assert report.alerts
     [mail] = smtp_sink.messages
     assert mail.rcpt_tos == ["ops@district.example", "lead@district.example"]
-    body = mail.content.decode()
+    message = email.message_from_bytes(mail.content, policy=email.policy.default)
+    assert "선정 결과를 바꾸는 의심 신호" in message["Subject"]
+    body = message.get_content()
+    assert "검토해 주세요" in body
     for flag_id in report.alerts:
         assert f"/operator/flags/{flag_id}" in body
     flag = db.session.get(AnomalyFlag, report.alerts[0])
