@@ -10,9 +10,9 @@ from core.api import id_parameter
 from core.api import unavailable_response
 from core.errors import DomainError
 from core.extensions import limiter
-from voting import public
-from voting import results
-from voting import services
+from voting.casting import services
+from voting.counting import results
+from voting.publishing import public
 
 bp = Blueprint("voting_api", __name__, url_prefix="/api/v1")
 

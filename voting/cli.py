@@ -8,9 +8,9 @@ from flask.cli import AppGroup
 from werkzeug.exceptions import NotFound
 
 from core.errors import DomainError
-from voting import imports
-from voting import pabulib
-from voting import results
+from voting.counting import imports
+from voting.counting import pabulib
+from voting.counting import results
 
 forum_cli = AppGroup("forum", help="Forums: import elections and print results.")
 
@@ -66,7 +66,7 @@ def publish_command(forum_id, rule):
     member proposes, another approves): whoever runs commands on the server is trusted
     with it. Refuses a forum that is unknown, not closed or already published.
     """
-    from voting import publication
+    from voting.publishing import publication
 
     try:
         snapshot = publication.publish_as_system(forum_id, rule)
@@ -111,7 +111,7 @@ def export_pb_command(forum_id, output):
 
     Voter ids are fresh random pseudonyms for every export.
     """
-    from voting import exports
+    from voting.publishing import exports
 
     try:
         text = exports.ballots_pb(exports.published(forum_id, drafts_hidden=False))

@@ -20,7 +20,7 @@ from core.extensions import db
 from tests import factories
 from tests.conftest import _free_port
 from tests.conftest import REDIS_URL
-from voting import receipts
+from voting.casting import receipts
 from voting.models import AnomalyFlag
 from voting.models import AnomalyScan
 from voting.models import Ballot

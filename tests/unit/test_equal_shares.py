@@ -1,4 +1,4 @@
-"""The Method of Equal Shares (``voting.tally.equal_shares``) and the rule registry.
+"""The Method of Equal Shares (``voting.counting.equal_shares.equal_shares``) and the rule registry.
 
 Checked by hand on small examples; against a direct, exact implementation of
 the definition (below) on many random elections, also with the engine's fixed
@@ -25,12 +25,17 @@ from pabutools.rules import greedy_utilitarian_welfare
 from pabutools.rules import method_of_equal_shares
 
 from tests.unit import pbgen
-from voting import pabulib
-from voting import tally
-from voting.tally import Election
-from voting.tally import equal_shares
-from voting.tally import Item
-from voting.tally import Options
+from voting.counting import greedy
+from voting.counting import mes_completion
+from voting.counting import mes_prices
+from voting.counting import pabulib
+from voting.counting import rulebook
+from voting.counting import tally
+from voting.counting.equal_shares import equal_shares
+from voting.counting.equal_shares import equal_shares_rule
+from voting.counting.tally import Election
+from voting.counting.tally import Item
+from voting.counting.tally import Options
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 REAL = sorted(DATA.glob("*.pb"))
@@ -150,7 +155,7 @@ def test_a_supporter_short_of_the_price_pays_all_she_has():
     # pays her 5 and the first pays the remaining 9.
     items = [Item("a", 14), Item("b", 10)]
     ballots = [["a"], ["a", "b"], ["b"]]
-    mes = tally._Mes(Counter(map(frozenset, ballots)), {"a": 2, "b": 2}, items, "approval")
+    mes = mes_completion.Mes(Counter(map(frozenset, ballots)), {"a": 2, "b": 2}, items, "approval")
     bought, _ = mes.run(Fraction(10))
     assert [mes.items[q].id for q in bought] == ["b", "a"]
     funding = equal_shares(ballots, items, 30, utility="approval", completion=False)
@@ -165,7 +170,7 @@ def test_completion_raises_the_voters_money_one_unit_at_a_time():
     ballots = [["x", "y"], ["x"]]
     assert funded_set(ballots, items, 10, completion=False) == {"x"}
     assert funded_set(ballots, items, 10) == {"x", "y"}
-    mes = tally._Mes(Counter(map(frozenset, ballots)), {"x": 2, "y": 1}, items, "cost")
+    mes = mes_completion.Mes(Counter(map(frozenset, ballots)), {"x": 2, "y": 1}, items, "cost")
     assert [mes.items[q].id for q in mes.run(Fraction(6))[0]] == ["x"]
     assert [mes.items[q].id for q in mes.run(Fraction(7))[0]] == ["x", "y"]
 
@@ -349,8 +354,8 @@ def test_the_exact_fallback_alone_gives_the_same_results(monkeypatch):
                 options = {"utility": utility, "completion": completion, "increment": increment}
                 cases.append((profile, items, budget, options))
     expected = [funded_set(p, i, b, **o) for p, i, b, o in cases]
-    monkeypatch.setattr(tally, "_SHIFT", 0)
-    monkeypatch.setattr(tally, "_RHO_SHIFT", 0)
+    monkeypatch.setattr(mes_prices, "_SHIFT", 0)
+    monkeypatch.setattr(mes_prices, "_RHO_SHIFT", 0)
     assert [funded_set(p, i, b, **o) for p, i, b, o in cases] == expected
 
 
@@ -364,7 +369,8 @@ def test_the_money_up_to_the_end_of_a_run_region_gives_the_same_outcome(utility)
         if not election.budget:
             continue
         profile, items = profile_of(election), items_of(election)
-        mes = tally._Mes(profile, Election.from_ballots(profile, items).counts, items, utility)
+        counts = Election.from_ballots(profile, items).counts
+        mes = mes_completion.Mes(profile, counts, items, utility)
         start = Fraction(election.budget, len(election.voters))
         step = Fraction(election.budget, 50 * len(election.voters))
         for k in range(0, 60, 3):
@@ -389,8 +395,8 @@ def test_completion_equals_running_every_step():
         items = items_of(election)
         counts = Election.from_ballots(profile, items).counts
         step = Fraction(election.budget, 40 * len(election.voters))
-        mes = tally._Mes(profile, counts, items, "approval")
-        stepwise = tally._Mes(profile, counts, items, "approval")
+        mes = mes_completion.Mes(profile, counts, items, "approval")
+        stepwise = mes_completion.Mes(profile, counts, items, "approval")
         stepwise.region_end = lambda trace, money: None  # never skip
         assert mes.complete(election.budget, step) == stepwise.complete(election.budget, step)
 
@@ -474,9 +480,9 @@ def test_real_election_matches_the_recorded_pabutools_outcomes(path):
 
 
 def test_both_rules_are_registered_under_their_names():
-    assert set(tally.RULES) == {"greedy", "equal_shares"}
-    assert tally.RULES["greedy"] is tally.greedy_rule
-    assert tally.RULES["equal_shares"] is tally.equal_shares_rule
+    assert set(rulebook.RULES) == {"greedy", "equal_shares"}
+    assert rulebook.RULES["greedy"] is greedy.greedy_rule
+    assert rulebook.RULES["equal_shares"] is equal_shares_rule
 
 
 def test_every_rule_takes_an_election_and_options_and_returns_a_funding():
@@ -485,13 +491,13 @@ def test_every_rule_takes_an_election_and_options_and_returns_a_funding():
         [Item("a", 20), Item("b", 30), Item("c", 10)],
     )
     options = Options(envelope=40, completion=False)
-    results = {name: rule(election, options) for name, rule in tally.RULES.items()}
+    results = {name: rule(election, options) for name, rule in rulebook.RULES.items()}
     for funding in results.values():
         assert isinstance(funding, tally.Funding)
         assert [row.item.id for row in funding.rows] == ["b", "a", "c"]
         assert [row.rank for row in funding.rows] == [1, 2, 3]
         assert funding.envelope == 40
-    assert results["greedy"] == tally.fund_greedy(tally.rank(election.counts, election.items), 40)
+    assert results["greedy"] == greedy.fund_greedy(tally.rank(election.counts, election.items), 40)
     assert results["equal_shares"] == equal_shares(
         election.profile, election.items, 40, completion=False
     )
@@ -507,7 +513,7 @@ def test_the_greedy_rule_passes_its_options_on():
         ],
     )
     options = Options(envelope=40, field_envelopes={"x": 25}, skip_misfits=False, min_votes=1)
-    assert tally.greedy_rule(election, options) == tally.fund_greedy(
+    assert greedy.greedy_rule(election, options) == greedy.fund_greedy(
         tally.rank(election.counts, election.items),
         40,
         field_envelopes={"x": 25},
@@ -536,4 +542,4 @@ def test_bought_names_the_items_paid_by_their_supporters_not_the_fill():
     funding = equal_shares(ballots, items, 300)
     assert funding.funded_ids == ["A", "C", "B"]
     assert funding.bought == {"A", "C"}
-    assert tally.greedy_rule(Election.from_ballots(ballots, items), Options(300)).bought == set()
+    assert greedy.greedy_rule(Election.from_ballots(ballots, items), Options(300)).bought == set()

@@ -13,7 +13,7 @@ from core import audit
 from core import clock
 from core.extensions import db
 from deliberation.models import Forum
-from voting import results
+from voting.counting import results
 from voting.models import AnomalyFlag
 from voting.models import AnomalyScan
 from voting.oversight import decisions

@@ -22,7 +22,7 @@ from core.extensions import db
 from deliberation import locking
 from deliberation import services as forums
 from deliberation.models import Forum
-from voting import results
+from voting.counting import results
 from voting.models import PublicationProposal
 from voting.models import ResultSnapshot
 

@@ -21,18 +21,20 @@ from deliberation import locking
 from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
-from voting import commitment
-from voting import tally
-from voting import turnout
+from voting.counting import greedy
+from voting.counting import rulebook
+from voting.counting import tally
+from voting.counting import turnout
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
 from voting.models import CHANNELS
 from voting.models import ResultSnapshot
-from voting.resultview import ResultView
-from voting.resultview import view_of
+from voting.publishing import commitment
+from voting.publishing.resultview import ResultView
+from voting.publishing.resultview import view_of
 
-RULE_NAMES = tuple(tally.RULES)
+RULE_NAMES = tuple(rulebook.RULES)
 
 
 def _rule_refusal(options: tally.Options) -> str:
@@ -203,7 +205,7 @@ def tally_items(forum: Forum) -> list[tally.Item]:
 def fund_greedy(forum: Forum, items: list[tally.Item], votes: dict[str, int]) -> tally.Funding:
     """Greedy funding of ``votes`` (external item id -> votes) under the forum's options."""
     options = _options(forum)
-    return tally.fund_greedy(
+    return greedy.fund_greedy(
         tally.rank(votes, items),
         options.envelope,
         field_envelopes=options.field_envelopes,
@@ -217,7 +219,7 @@ def compute_result(forum: Forum, rule: str = "greedy", exclusions: bool = True) 
 
     Confirmed exclusions are applied unless ``exclusions`` is False.
     """
-    if rule not in tally.RULES:
+    if rule not in rulebook.RULES:
         raise DomainError(_("Unknown rule %(rule)s.", rule=rule), status=422, code="unknown_rule")
     ballots, counts = vote_counts(forum.id, exclusions)
     on_ballot = [item for item in forum.items if item.status == "approved"]
@@ -232,7 +234,7 @@ def compute_result(forum: Forum, rule: str = "greedy", exclusions: bool = True) 
         options = _options(forum)
         profile = approval_profile(forum.id, external, exclusions)
         try:
-            funding = tally.RULES[rule](tally.Election.from_ballots(profile, items), options)
+            funding = rulebook.RULES[rule](tally.Election.from_ballots(profile, items), options)
         except ValueError:
             raise DomainError(_rule_refusal(options), status=422, code="rule") from None
     rows = [ResultRow(row=row, item=by_external[row.item.id]) for row in funding.rows]
