@@ -244,3 +244,10 @@ def test_a_forum_without_ballots_gets_an_empty_scan_record(app):
     [report] = watch.scan_open_forums()
     assert report.ballots == 0 and report.flags == 0
     assert db.session.get(AnomalyScan, empty.id).ballots == 0
+
+
+def test_the_ballots_kept_for_a_closed_forum_are_let_go(app, forum):
+    watch.scan_open_forums()
+    assert forum.id in watch._read
+    app.config["CLOCK"] = lambda: START + timedelta(days=8)
+    assert watch.scan_open_forums() == [] and forum.id not in watch._read

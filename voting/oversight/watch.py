@@ -51,7 +51,10 @@ def has_new_ballots(forum_id: int) -> bool:
 def scan_open_forums() -> list[forum_scan.ScanReport]:
     """Scan each watched forum that has new ballots; returns the scans that ran."""
     reports = []
-    for forum_id in watched_forums(clock.now()):
+    watched = watched_forums(clock.now())
+    for closed in set(_read) - set(watched):
+        del _read[closed]  # its window is over: free the ballots this process kept
+    for forum_id in watched:
         with locks.held(f"anomalies-scan:{forum_id}", SCAN_LOCK_TTL) as mine:
             if not mine:
                 continue  # another worker is scanning it now
