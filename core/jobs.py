@@ -40,7 +40,7 @@ def resolve(name: str) -> Callable:
 
 def run_interval_job(app: Flask, name: str) -> None:
     with app.app_context():
-        _guarded(name, resolve(name))
+        _guarded(name, lambda: resolve(name)())
 
 
 def run_daily_job(app: Flask, name: str) -> None:
