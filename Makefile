@@ -9,7 +9,9 @@ demo: venv translations
 	$(FLASK) db upgrade
 	PORT=$(PORT) $(FLASK) demo
 	@echo "Open http://127.0.0.1:$(PORT)"
-	PORT=$(PORT) exec $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@# the worker (scheduled bloc-voting scans, daily jobs) runs beside the app and stops with it
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 venv:
 	scripts/venv.sh

@@ -1,6 +1,6 @@
 """Benchmark: how well ``voting.oversight`` finds injected blocs, and how fast.
 
-    python bench/anomalies.py [--quick] [--jobs 2] [--voters 20000]
+    python bench/anomalies.py [--quick] [--jobs 2] [--voters 20000] [--adaptive]
 
 Runs :func:`voting.oversight.scan.scan` over synthetic electorates from ``bench/electorate.py``:
 
@@ -14,6 +14,10 @@ Runs :func:`voting.oversight.scan.scan` over synthetic electorates from ``bench/
   each hard-negative class (also for the informational ``mobilisation`` tier);
 * scan time and peak memory at 100,000 and 1,000,000 ballots, each in a fresh process
   (resident set size from ``resource.getrusage``; the ballots themselves are included).
+
+With ``--adaptive``, also adversaries who know the detectors (``bench/adaptive.py``):
+recall per kind over the week, and time to flag per bloc kind in the product (a window
+replayed through the forum's tables with a scan every five minutes).
 
 Prints a table and ends with one JSON line of headline numbers.
 """
@@ -266,6 +270,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=None, help="bloc-free elections")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--scale", default=None, help="comma-separated ballot counts, or 'none'")
+    parser.add_argument("--adaptive", action="store_true", help="adaptive kinds, time to flag")
     args = parser.parse_args(argv)
     replicates = args.replicates or (1 if args.quick else 3)
     seeds = args.seeds or (10 if args.quick else 40)
@@ -333,6 +338,14 @@ def main(argv: list[str] | None = None) -> None:
         "bloc_free_elections_with_flag": round(_ratio(clean_any, len(clean)), 4),
         "scale": scale_results,
     }
+    if args.adaptive:
+        from bench import adaptive
+
+        print("adaptive adversaries, week-long scans (voter-level recall):")
+        headline["adaptive"] = adaptive.evaluate(args.voters, replicates, jobs=args.jobs)
+        print(json.dumps(headline["adaptive"], ensure_ascii=False))
+        print("time to flag in the product (minutes after the 25th ballot; None: over 6 h):")
+        headline["time_to_flag_minutes"] = adaptive.time_to_flag(3000)
     print(json.dumps(headline, sort_keys=True))
 
 

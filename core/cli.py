@@ -1,10 +1,12 @@
-"""Command-line interface of the core: the audit log."""
+"""Command-line interface of the core: the audit log and the background worker."""
 
 import re
 
 import click
+from flask import current_app
 from flask import Flask
 from flask.cli import AppGroup
+from flask.cli import with_appcontext
 
 from core import audit
 
@@ -43,5 +45,25 @@ def verify_command(expected):
     raise SystemExit(1)
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run every interval job once, then exit.")
+@with_appcontext
+def worker_command(once):
+    """Run the background jobs: bloc-voting scans every few minutes, daily jobs at night."""
+    from core import jobs
+
+    app = current_app._get_current_object()
+    if once:
+        for name in jobs.INTERVAL_JOBS:
+            jobs.run_interval_job(app, name)
+        return
+    click.echo(f"Worker started: {', '.join([*jobs.INTERVAL_JOBS, *jobs.DAILY_JOBS])}")
+    try:
+        jobs.scheduler(app).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(audit_cli)
+    app.cli.add_command(worker_command)

@@ -65,6 +65,27 @@ def _unknown_env(env) -> str:
     return f"refusing to start: APP_ENV={env!r} is not one of {', '.join(APP_ENVS)}"
 
 
+def _worker_settings() -> dict:
+    """The background worker (``flask worker``): how often it scans open forums, when
+    daily jobs run (Seoul time), and the SMTP server that alerts operators. Without
+    ``SMTP_HOST`` or ``ALERT_EMAILS`` alerts show only as a badge on the operator page."""
+    return {
+        "ANOMALY_SCAN_SECONDS": int(os.environ.get("ANOMALY_SCAN_SECONDS", "300")),
+        "DAILY_JOBS_AT": os.environ.get("DAILY_JOBS_AT", "04:00"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _flag("SMTP_STARTTLS"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "open-forum@localhost"),
+        "ALERT_EMAILS": [
+            address.strip()
+            for address in os.environ.get("ALERT_EMAILS", "").split(",")
+            if address.strip()
+        ],
+    }
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the config mapping for ``app.config`` from environment variables."""
     env = _app_env()
@@ -117,6 +138,7 @@ def from_environment(instance_path: str) -> dict:
         # A signed-in session ends at sign-out or after this many hours, whichever is first.
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
     }
+    config.update(_worker_settings())
     config.update(_identity_settings(production))
     return config
 

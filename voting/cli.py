@@ -156,16 +156,16 @@ def scan_command(forum_id):
 
 
 @anomalies_cli.command("scan-file")
-@click.argument("path", type=click.File("r", encoding="utf-8"))
+@click.argument("path", type=click.File("rb"))
 @click.option("--json", "as_json", is_flag=True, help="Print the flags as JSON.")
 def scan_file_command(path, as_json):
     """Scan JSON Lines ballots that never touched the database."""
-    from voting.oversight.jsonl import read_jsonl
+    from voting.oversight.jsonl_fast import read_jsonl_fast
     from voting.oversight.scan import flags_as_json
     from voting.oversight.scan import scan
 
     try:
-        ballots = read_jsonl(path)
+        ballots = read_jsonl_fast(path)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     flags = scan(ballots)

@@ -99,6 +99,8 @@ class AnomalyFlag(db.Model):
     decided_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(Text)
     approved_by: Mapped[str | None] = mapped_column(String(120))
+    # When operators were told that this flag changes the funded set (e-mail and badge).
+    alerted_at: Mapped[datetime | None]
 
 
 class BallotExclusion(db.Model):
@@ -131,3 +133,25 @@ class PublicationProposal(db.Model):
     rule: Mapped[str] = mapped_column(String(32))
     proposed_by: Mapped[str] = mapped_column(String(120))
     proposed_at: Mapped[datetime]
+
+
+class AnomalyScan(db.Model):
+    """The latest bloc-voting scan of a forum: when it ran and which ballots it covered.
+
+    ``high_water`` is the largest ballot id the scan covered and ``ballots`` how many
+    ballots it covered; a scheduled scan with nothing new past them only moves
+    ``checked_at``.
+    """
+
+    __tablename__ = "anomaly_scans"
+
+    forum_id: Mapped[int] = mapped_column(
+        ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True
+    )
+    scanned_at: Mapped[datetime]
+    checked_at: Mapped[datetime]
+    ballots: Mapped[int]
+    high_water: Mapped[int]
+    flags: Mapped[int]
+    new_flags: Mapped[int]
+    seconds: Mapped[float]

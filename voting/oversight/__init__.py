@@ -9,11 +9,15 @@ Detection is pure Python, standard library only (no Flask, no SQLAlchemy):
 (scoring a group), ``flag_building`` (a flag's members, key and words), one module per
 detector (``proxy_casting``, ``lockstep_burst``, ``dense_block``), ``scan`` (the
 registry, the scan, scan comparison and impact) and ``jsonl`` (ballots as JSON Lines).
+``jsonl_fast`` reads the same JSON Lines with msgspec for ``anomalies scan-file``.
 
 The review itself uses the database: ``decisions`` (the flag state machine, pure),
 ``forum_scan`` (scanning a forum's stored ballots into flags), ``flag_review`` (listing,
 showing and deciding flags), ``audit_page`` (the audit log in words) and ``views`` (the
-operator pages).
+operator pages). The worker's side: ``forum_ballots`` (a forum's ballots read past a
+high-water mark), ``watch`` (the scheduled scan of open forums, one at a time per forum),
+``alerts`` (mail to operators when a new flag changes the funded set) and ``flags_page``
+(the flag list with each forum's latest scan).
 
 Bloc-voting detection: which groups of ballots look coordinated, why, and how likely by chance.
 

@@ -1,8 +1,10 @@
 """Scanning a forum's stored ballots into flags: a rescan updates the same flags by key."""
 
 import json
+import time
 from collections import Counter
 from dataclasses import dataclass
+from dataclasses import field
 
 from flask import abort
 from sqlalchemy import select
@@ -10,67 +12,15 @@ from sqlalchemy import select
 from core import audit
 from core import clock
 from core.extensions import db
-from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from voting.counting import results
 from voting.models import AnomalyFlag
-from voting.models import Ballot
-from voting.models import BallotChoice
+from voting.models import AnomalyScan
 from voting.oversight import decisions
+from voting.oversight import forum_ballots
 from voting.oversight import records
 from voting.oversight import scan as scanning
-
-
-@dataclass
-class Loaded:
-    forum: Forum
-    ballots: list[records.Ballot]
-    keys: dict[str, str]  # ballot id -> voter key, for pseudonyms
-
-
-def _load(forum_id: int) -> Loaded:
-    forum = db.session.get(Forum, forum_id)
-    if forum is None:
-        abort(404)
-    external = dict(
-        db.session.execute(
-            select(AgendaItem.id, AgendaItem.external_id).where(AgendaItem.forum_id == forum_id)
-        ).all()
-    )
-    picks: dict[int, list[str]] = {}
-    choices = (
-        select(BallotChoice.ballot_id, BallotChoice.item_id)
-        .join(Ballot, Ballot.id == BallotChoice.ballot_id)
-        .where(Ballot.forum_id == forum_id)
-    )
-    for ballot_id, item_id in db.session.execute(choices):
-        picks.setdefault(ballot_id, []).append(external[item_id])
-    rows = db.session.execute(
-        select(
-            Ballot.id,
-            Ballot.voter_key,
-            Ballot.cast_at,
-            Ballot.network_hash,
-            Ballot.device_hash,
-            Ballot.agent_hash,
-            Ballot.channel,
-            Ballot.first_seen_at,
-        ).where(Ballot.forum_id == forum_id)
-    ).all()
-    ballots = [
-        records.Ballot(
-            voter=str(row.id),
-            time=row.cast_at,
-            picks=tuple(sorted(picks.get(row.id, ()))),
-            network=row.network_hash or "",
-            device=row.device_hash or "",
-            agent=row.agent_hash or "",
-            channel=row.channel,
-            first_seen=row.first_seen_at,
-        )
-        for row in rows
-    ]
-    return Loaded(forum, ballots, {str(row.id): row.voter_key for row in rows})
+from voting.oversight.thresholds import FLAGGING_TIERS
 
 
 def _funder(forum: Forum, ballots: list[records.Ballot]):
@@ -98,29 +48,43 @@ class ScanReport:
     new: int
     updated: int
     gone: int
+    # ids of the flags that now change the funded set and were never alerted before
+    alerts: list[int] = field(default_factory=list)
 
 
-def scan_forum(forum_id: int, actor: str = "cli") -> ScanReport:
+def scan_forum(
+    forum_id: int, actor: str = "cli", loaded: forum_ballots.ForumBallots | None = None
+) -> ScanReport:
     """Scan a forum's ballots; a rescan updates the same flags (by key) instead of adding.
 
     Safe to run every few minutes during the window. Flags that no longer appear stay
-    for the record but become inactive; decided flags keep their decision.
+    for the record but become inactive; decided flags keep their decision. ``loaded``
+    is the forum's ballots read so far (a scheduled scan keeps them between runs); the
+    scan reads what is new. The forum's scan record and the alerts (an undecided flag
+    that now changes the funded set, raised once per flag) are written in the same
+    commit as the flags.
     """
-    loaded = _load(forum_id)
+    started = time.perf_counter()
+    forum = db.session.get(Forum, forum_id)
+    if forum is None:
+        abort(404)
+    if loaded is None or loaded.forum_id != forum_id:
+        loaded = forum_ballots.ForumBallots(forum_id)
+    ballots = forum_ballots.refresh(loaded).records()
     stored = {
         flag.key: flag
         for flag in db.session.execute(select(AnomalyFlag).filter_by(forum_id=forum_id)).scalars()
     }
     previous = [{"key": key, "members": json.loads(flag.members)} for key, flag in stored.items()]
-    flags = scanning.scan(loaded.ballots, previous=previous)
-    funded = _funder(loaded.forum, loaded.ballots)
+    flags = scanning.scan(ballots, previous=previous)
+    funded = _funder(forum, ballots)
     now_funded = funded(set())
     now = clock.now()
     seen = set()
     new = updated = 0
+    alerts: list[AnomalyFlag] = []
     for found in flags:
         seen.add(found.key)
-        effect = scanning.impact(found, funded, now_funded)
         row = stored.get(found.key)
         if row is None:
             row = AnomalyFlag(
@@ -130,24 +94,58 @@ def scan_forum(forum_id: int, actor: str = "cli") -> ScanReport:
             new += 1
         elif found.change == "updated" or not row.active:
             updated += 1
-        details = found.as_dict()
-        details.pop("members")
-        row.tier = found.tier
-        row.size = found.size
-        row.log10_p = found.log10_p
-        row.details = json.dumps(details, ensure_ascii=False)
-        row.members = json.dumps(list(found.members))
-        row.impact = json.dumps(effect)
-        row.changes_outcome = effect["changes_outcome"]
-        row.active = True
-        row.updated_at = now
+        _update_row(row, found, scanning.impact(found, funded, now_funded), now)
+        if _alerting(row):
+            row.alerted_at = now
+            alerts.append(row)
     gone = 0
     for key, row in stored.items():
         if key not in seen and row.active:
             row.active = False
             row.updated_at = now
             gone += 1
-    report = ScanReport(forum_id, len(loaded.ballots), len(flags), new, updated, gone)
+    report = ScanReport(forum_id, len(ballots), len(flags), new, updated, gone)
     audit.record(actor, "anomalies.scan", f"forum:{forum_id}", after=report.__dict__)
+    _record_scan(forum_id, loaded, report, now, time.perf_counter() - started)
+    db.session.flush()
+    report.alerts = [row.id for row in alerts]
     db.session.commit()
     return report
+
+
+def _update_row(row: AnomalyFlag, found: records.Flag, effect: dict, now) -> None:
+    details = found.as_dict()
+    details.pop("members")
+    row.tier = found.tier
+    row.size = found.size
+    row.log10_p = found.log10_p
+    row.details = json.dumps(details, ensure_ascii=False)
+    row.members = json.dumps(list(found.members))
+    row.impact = json.dumps(effect)
+    row.changes_outcome = effect["changes_outcome"]
+    row.active = True
+    row.updated_at = now
+
+
+def _alerting(row: AnomalyFlag) -> bool:
+    """The alert rule: an undecided flag of a flagging tier that changes the funded set,
+    alerted once (a flag that stops and starts changing it again is not raised twice)."""
+    return (
+        row.changes_outcome
+        and row.alerted_at is None
+        and row.tier in FLAGGING_TIERS
+        and row.status in decisions.UNDECIDED
+    )
+
+
+def _record_scan(forum_id, loaded, report: ScanReport, now, seconds: float) -> None:
+    record = db.session.get(AnomalyScan, forum_id)
+    if record is None:
+        record = AnomalyScan(forum_id=forum_id)
+        db.session.add(record)
+    record.scanned_at = record.checked_at = now
+    record.ballots = report.ballots
+    record.high_water = loaded.high_water
+    record.flags = report.flags
+    record.new_flags = report.new
+    record.seconds = round(seconds, 3)

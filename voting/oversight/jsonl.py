@@ -22,16 +22,16 @@ def _parse_time(value: object, line: int, name: str) -> datetime:
     return moment
 
 
-def read_jsonl(lines: Iterable[str]) -> list[Ballot]:
+def read_jsonl(lines: Iterable[str], first_line: int = 1) -> list[Ballot]:
     """Ballots from JSON Lines, one object per line; blank lines are skipped.
 
     Each object needs ``voter`` (non-empty string), ``time`` (ISO-8601 with offset) and
     ``picks`` (list of strings); ``network``, ``device``, ``agent`` and ``channel`` are
     optional strings and ``first_seen`` an optional ISO-8601 time. Bad input raises
-    ValueError naming the line.
+    ValueError naming the line (counted from ``first_line``).
     """
     ballots = []
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in enumerate(lines, start=first_line):
         text = raw.strip()
         if not text:
             continue

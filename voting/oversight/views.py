@@ -17,6 +17,7 @@ from core.forms import parse_int
 from voting import labels
 from voting.oversight import audit_page
 from voting.oversight import flag_review
+from voting.oversight import flags_page
 from voting.oversight.forms import DecisionForm
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -30,9 +31,8 @@ def flags():
     forum_id = parse_int(raw)
     if raw and forum_id is None:
         abort(404)  # no forum has that id
-    return render_template(
-        "voting/operator_flags.html", flags=flag_review.list_flags(current_user, forum_id)
-    )
+    page = flags_page.flags_page(current_user, forum_id)
+    return render_template("voting/operator_flags.html", flags=page.flags, page=page)
 
 
 @bp.get("/flags/<int:flag_id>")
