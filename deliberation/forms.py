@@ -104,6 +104,7 @@ class FieldForm(Form):
 
 PHASE_LABELS = {
     "draft": _l("Draft"),
+    "proposals": _l("Proposals"),
     "deliberation": _l("Deliberation"),
     "voting": _l("Voting"),
     "closed": _l("Closed"),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.extensions import db
 
-PHASES = ("draft", "deliberation", "voting", "closed", "published")
+PHASES = ("draft", "proposals", "deliberation", "voting", "closed", "published")
 ITEM_STATUSES = ("proposed", "approved", "withdrawn")
 
 

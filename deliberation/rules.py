@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 
-PHASES = ("draft", "deliberation", "voting", "closed", "published")
+PHASES = ("draft", "proposals", "deliberation", "voting", "closed", "published")
 FROZEN = frozenset({"voting", "closed", "published"})
 
 
@@ -57,6 +57,12 @@ def check_settings(settings: Settings, field_envelopes: Mapping[str, int | None]
         raise RuleError("field_envelopes", {"total": sum(shares), "envelope": settings.envelope})
 
 
+def is_resident(forum_district: str, user_district: str | None) -> bool:
+    """A resident takes part in a forum (votes, proposes, supports) when the identity's
+    district claim is the forum's district."""
+    return user_district is not None and user_district == forum_district
+
+
 def check_item_cost(cost: int, field_envelope: int | None, envelope: int) -> None:
     """An item costs a whole amount above zero, within its field's envelope and the forum's."""
     if cost <= 0:
@@ -89,7 +95,9 @@ def check_transition(
     approved_items: int,
     max_picks: int,
 ) -> None:
-    """Phases move ``draft -> deliberation -> voting -> closed -> published``.
+    """Phases move ``draft -> proposals -> deliberation -> voting -> closed -> published``.
+
+    - The proposal period is optional: a draft may go straight to deliberation.
 
     - Moving forward may skip deliberation (draft -> voting) but never skips closing:
       publishing needs a closed forum (``not_closed``).
@@ -112,7 +120,7 @@ def check_transition(
         return
     if target == "published" and current != "closed":
         raise RuleError("not_closed")
-    if target in ("closed", "published") and current in ("draft", "deliberation"):
+    if target in ("closed", "published") and current in ("draft", "proposals", "deliberation"):
         raise RuleError("not_voted")
     if target == "voting" and approved_items < max_picks:
         raise RuleError("too_few_items", {"count": approved_items, "needed": max_picks})

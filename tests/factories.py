@@ -74,6 +74,26 @@ def forum(
     return made
 
 
+def proposal(made: Forum, subject="proposer", **values):
+    """A resident's proposal for the forum, under review, committed."""
+    from deliberation.proposals.models import Proposal
+
+    proposer = user(subject, code=made.district.code)
+    found = Proposal(
+        forum_id=made.id,
+        proposer_key=proposer.voter_key,
+        proposer_name=subject[:6].upper(),
+        title=values.pop("title", "골목 쉼터"),
+        summary=values.pop("summary", "어르신 쉼터"),
+        estimated_cost=values.pop("estimated_cost", 10_000_000),
+        created_at=datetime.now(UTC),
+        **values,
+    )
+    db.session.add(found)
+    db.session.commit()
+    return found
+
+
 def user(subject="alice", code="11560", birth_year=1980, issuer="http://test-idp") -> User:
     now = datetime.now(UTC)
     made = User(
