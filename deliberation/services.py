@@ -148,10 +148,13 @@ class ForumInput:
     cost_cap: int | None
     envelope: int
     publication_needs_approval: bool = True
+    deliberation_required: bool = True
+    deliberation_ends_at: datetime | None = None
 
 
-def _current(forum: Forum) -> ForumInput:
-    """The forum's settings as they stand, to check a change to its fields against."""
+def settings_of(forum: Forum) -> ForumInput:
+    """The forum's settings as they stand, to check a change to its fields against or to
+    change one of them."""
     return ForumInput(
         forum.title,
         forum.description,
@@ -162,6 +165,8 @@ def _current(forum: Forum) -> ForumInput:
         forum.cost_cap,
         forum.envelope,
         forum.publication_needs_approval,
+        forum.deliberation_required,
+        forum.deliberation_ends_at,
     )
 
 
@@ -177,6 +182,10 @@ def _snapshot(forum: Forum) -> dict:
         "cost_cap": forum.cost_cap,
         "envelope": forum.envelope,
         "publication_needs_approval": forum.publication_needs_approval,
+        "deliberation_required": forum.deliberation_required,
+        "deliberation_ends_at": (
+            forum.deliberation_ends_at.isoformat() if forum.deliberation_ends_at else None
+        ),
     }
 
 
@@ -188,6 +197,7 @@ def _check(values: ForumInput, field_envelopes: dict) -> None:
         values.max_picks,
         values.cost_cap,
         values.envelope,
+        values.deliberation_ends_at,
     )
     try:
         rules.check_settings(settings, field_envelopes)
@@ -205,6 +215,8 @@ def _apply(forum: Forum, values: ForumInput) -> None:
     forum.cost_cap = values.cost_cap
     forum.envelope = values.envelope
     forum.publication_needs_approval = values.publication_needs_approval
+    forum.deliberation_required = values.deliberation_required
+    forum.deliberation_ends_at = values.deliberation_ends_at
 
 
 def _unique_slug() -> str:
@@ -271,7 +283,7 @@ def save_field(
         raise DomainError(_("A field named %(name)s exists already.", name=name), status=422)
     envelopes = {f.name: f.envelope for f in forum.fields if f is not field}
     envelopes[name] = envelope
-    _check(_current(forum), envelopes)
+    _check(settings_of(forum), envelopes)
     if envelope is not None:
         for item in forum.items:
             if item.field is field and field is not None and item.cost > envelope:
@@ -371,6 +383,8 @@ def transition_check(forum: Forum, target: str) -> None:
             ends_at=forum.voting_ends_at,
             approved_items=approved,
             max_picks=forum.max_picks,
+            deliberation_required=forum.deliberation_required,
+            deliberation_ends_at=forum.deliberation_ends_at,
         )
     except rules.RuleError as error:
         raise refuse(error) from None

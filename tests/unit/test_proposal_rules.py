@@ -93,10 +93,5 @@ def test_residency_is_the_identity_district_claim():
 def test_the_proposal_period_sits_between_draft_and_deliberation():
     assert forum_rules.next_phase("draft") == "proposals"
     assert forum_rules.next_phase("proposals") == "deliberation"
-    now = None
-    args = {"has_ballots": False, "now": now, "ends_at": now, "approved_items": 3, "max_picks": 3}
-    assert code_of(lambda: forum_rules.check_transition("proposals", "closed", **args)) == (
-        "not_voted"
-    )
     assert change_effects("draft", "proposals") == ("public", "proposals_open")
     assert change_effects("proposals", "deliberation") == ("proposals_end",)
