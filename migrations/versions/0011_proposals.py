@@ -62,7 +62,19 @@ def upgrade():
 
 
 
+    op.create_table('eligible_populations',
+    sa.Column('forum_id', sa.Integer(), nullable=False),
+    sa.Column('population', sa.Integer(), nullable=False),
+    sa.Column('entered_by', sa.String(length=120), nullable=False),
+    sa.Column('entered_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('population > 0', name=op.f('ck_eligible_populations_population_positive')),
+    sa.ForeignKeyConstraint(['forum_id'], ['forums.id'], name=op.f('fk_eligible_populations_forum_id_forums'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('forum_id', name=op.f('pk_eligible_populations'))
+    )
+
+
 def downgrade():
+    op.drop_table('eligible_populations')
     with op.batch_alter_table('proposal_supports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_supports_proposal_id'))
 

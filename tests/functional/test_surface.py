@@ -99,7 +99,7 @@ PUBLIC = {"index", "static", "core.", "deliberation.", "deliberation_api.", "vot
 PUBLIC |= {"devidp.", "downloads.", "voting.results", "voting.receipt_check"}
 PUBLIC |= {"proofs.receipt_proof", "proposals.", "proposals_api."}
 STAFF = {"manage.": "team", "publication.": "team", "discussion.moderation": "team"}
-STAFF |= {"proposals.manage": "team"}
+STAFF |= {"proposals.manage": "team", "turnout.": "team"}
 STAFF |= {"admin.": "admin", "operator.": "operator"}
 # List pages any district team may open (they show only its own districts).
 TEAM_LISTS = {"manage.index", "manage.new_forum", "discussion.moderation"}
