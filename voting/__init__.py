@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from voting import services
     from voting import staff
     from voting import views
+    from voting.followup import init_app as init_followup
     from voting.monitoring import init_app as init_monitoring
     from voting.oversight import views as oversight_views
 
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
     labels.init_app(app)
     init_monitoring(app)
+    init_followup(app)
     hooks.answer(app, hooks.FORUM_HAS_BALLOTS, services.forum_has_ballots)
     hooks.answer(app, hooks.AUDIT_ANCHORS, results.audit_anchors)
     hooks.answer(app, hooks.FORUM_PUBLICATION_PROPOSED, publication.is_proposed)

@@ -32,6 +32,7 @@ from tests import factories
 from tests.conftest import make_app
 from voting import results
 from voting import services
+from voting.followup import services as followup
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 from voting.models import BallotExclusion
@@ -48,6 +49,7 @@ OPERATIONS = {
     "GET /forums/{forum_id}",
     "GET /forums/{forum_id}/result",
     "GET /forums/{forum_id}/proposals",
+    "GET /forums/{forum_id}/followup",
     "GET /forums/{forum_id}/proposals/{proposal_id}",
     "GET /receipts/{code}",
 }
@@ -135,6 +137,11 @@ def seed() -> World:
     _close(published)
     team = factories.staff("team", "district_team", "11560")
     results.publish(team, published.id, "equal_shares")
+    funded = followup.progress_of(published)[0].item
+    today = followup.today()
+    followup.add_update(team, published.id, funded.id, followup.UpdateInput("planned", today))
+    changed = followup.UpdateInput("changed", today, reason="부지 변경", photo=b"\xff\xd8")
+    followup.add_update(team, published.id, funded.id, changed)
     draft = factories.forum(phase="draft")
     proposing = factories.forum(phase="proposals")
     proposal = factories.proposal(proposing, status="rejected", reason="중복")
@@ -233,6 +240,8 @@ def test_seeded_answers_conform(seeded):
         ("/forums/{forum_id}/result", {"forum_id": world.published_forum}, 200),
         ("/forums/{forum_id}/result", {"forum_id": world.draft_forum}, 404),
         ("/forums/{forum_id}/result", {"forum_id": ID_MAX + 1}, 404),
+        ("/forums/{forum_id}/followup", {"forum_id": world.published_forum}, 200),
+        ("/forums/{forum_id}/followup", {"forum_id": world.open_forum}, 409),
         ("/forums/{forum_id}/proposals", {"forum_id": world.proposals_forum}, 200),
         ("/forums/{forum_id}/proposals", {"forum_id": world.draft_forum}, 404),
         (PROPOSAL, {"forum_id": world.proposals_forum, "proposal_id": world.proposal}, 200),
@@ -251,6 +260,8 @@ def test_seeded_answers_conform(seeded):
         assert response.status_code == status, (path, parameters)
         answers[path, tuple(parameters.values())] = response.json()
     assert answers["/forums/{forum_id}/result", (world.published_forum,)]["rule"] == "equal_shares"
+    progress = answers["/forums/{forum_id}/followup", (world.published_forum,)]["items"][0]
+    assert progress["status"] == "changed" and progress["updates"][0]["photo"].endswith(".jpg")
     listed = answers["/forums/{forum_id}/proposals", (world.proposals_forum,)]["proposals"]
     assert [p["id"] for p in listed] == [world.proposal] and listed[0]["reason"] == "중복"
     excluded = answers["/receipts/{code}", (world.excluded_receipt,)]

@@ -51,6 +51,7 @@ def world(app):
         "comment_id": comment.id,
         "flag_id": flag.id,
         "proposal_id": proposal.id,
+        "update_id": 1,
         "field_id": forum.fields[0].id,
         "role_id": 1,
         "code": "ABCDEFGHIJKLMNOPQRST",
@@ -97,9 +98,10 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(app,
 
 PUBLIC = {"index", "static", "core.", "deliberation.", "deliberation_api.", "voting_api.", "api."}
 PUBLIC |= {"devidp.", "downloads.", "voting.results", "voting.receipt_check"}
-PUBLIC |= {"proofs.receipt_proof", "proposals.", "proposals_api."}
+PUBLIC |= {"proofs.receipt_proof", "proposals.", "proposals_api.", "followup.", "followup_api."}
 STAFF = {"manage.": "team", "publication.": "team", "discussion.moderation": "team"}
-STAFF |= {"proposals.manage": "team", "turnout.": "team"}
+STAFF |= {"proposals.manage": "team", "turnout.": "team", "followup.manage": "team"}
+STAFF |= {"followup.add": "team"}
 STAFF |= {"admin.": "admin", "operator.": "operator"}
 # List pages any district team may open (they show only its own districts).
 TEAM_LISTS = {"manage.index", "manage.new_forum", "discussion.moderation"}

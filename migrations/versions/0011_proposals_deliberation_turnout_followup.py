@@ -1,4 +1,4 @@
-"""proposals
+"""proposals, required deliberation, eligible population, follow-up and evaluation
 
 Revision ID: 0011
 Revises: 0009
@@ -72,8 +72,65 @@ def upgrade():
     sa.PrimaryKeyConstraint('forum_id', name=op.f('pk_eligible_populations'))
     )
 
+    op.create_table('evaluations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('forum_id', sa.Integer(), nullable=False),
+    sa.Column('voter_key', sa.String(length=64), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['forum_id'], ['forums.id'], name=op.f('fk_evaluations_forum_id_forums'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluations')),
+    sa.UniqueConstraint('forum_id', 'voter_key', name=op.f('uq_evaluations_forum_id_voter_key'))
+    )
+    with op.batch_alter_table('evaluations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluations_forum_id'), ['forum_id'], unique=False)
+
+    op.create_table('evaluation_scores',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('evaluation_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.CheckConstraint('score BETWEEN 1 AND 5', name=op.f('ck_evaluation_scores_score_range')),
+    sa.ForeignKeyConstraint(['evaluation_id'], ['evaluations.id'], name=op.f('fk_evaluation_scores_evaluation_id_evaluations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['item_id'], ['agenda_items.id'], name=op.f('fk_evaluation_scores_item_id_agenda_items'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_scores')),
+    sa.UniqueConstraint('evaluation_id', 'item_id', name=op.f('uq_evaluation_scores_evaluation_id_item_id'))
+    )
+    with op.batch_alter_table('evaluation_scores', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_scores_evaluation_id'), ['evaluation_id'], unique=False)
+
+    op.create_table('followup_updates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('forum_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('dated', sa.Date(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('photo', sa.LargeBinary(), nullable=True),
+    sa.Column('author', sa.String(length=120), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['forum_id'], ['forums.id'], name=op.f('fk_followup_updates_forum_id_forums'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['item_id'], ['agenda_items.id'], name=op.f('fk_followup_updates_item_id_agenda_items'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_followup_updates'))
+    )
+    with op.batch_alter_table('followup_updates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_followup_updates_forum_id'), ['forum_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('followup_updates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_followup_updates_forum_id'))
+
+    op.drop_table('followup_updates')
+    with op.batch_alter_table('evaluation_scores', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_scores_evaluation_id'))
+
+    op.drop_table('evaluation_scores')
+    with op.batch_alter_table('evaluations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluations_forum_id'))
+
+    op.drop_table('evaluations')
     op.drop_table('eligible_populations')
     with op.batch_alter_table('proposal_supports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_supports_proposal_id'))
