@@ -62,7 +62,8 @@ class DecisionForm(Form):
     hide = BooleanField(_l("Hide the proposal's text from the public (moderation)"))
 
     def set_forum(self, forum) -> None:
-        self.field_id.choices = choices([("", "-")] + [(f.id, f.name) for f in forum.fields])
+        as_proposed = [("", _l("As proposed"))]
+        self.field_id.choices = choices(as_proposed + [(f.id, f.name) for f in forum.fields])
         self.merge_into.choices = choices(
             [("", "-")]
             + [(i.id, f"{i.external_id} {i.title}") for i in forum.items if i.status != "withdrawn"]
