@@ -130,51 +130,53 @@ def seed_proposal_forum(district: District) -> Forum:
     )
     db.session.add(circular)
     db.session.flush()
+    for n, spec in enumerate(PROPOSALS):
+        _propose(forum, n, spec, circular)
+    return forum
+
+
+def _propose(forum: Forum, n: int, spec: tuple, circular: AgendaItem) -> None:
+    """One demo proposal with its supports and, where the spec says, the team's decision."""
+    field, title, summary, cost, dong, group, supports, decision, reason = spec
     now = clock.now()
-    for n, (field, title, summary, cost, dong, group, supports, decision, reason) in enumerate(
-        PROPOSALS
-    ):
-        proposal = Proposal(
-            forum_id=forum.id,
-            field_id=forum.fields[field].id,
-            proposer_key=_key(n),
-            proposer_name=display_name(_key(n)),
-            group_name=group,
+    proposal = Proposal(
+        forum_id=forum.id,
+        field_id=forum.fields[field].id,
+        proposer_key=_key(n),
+        proposer_name=display_name(_key(n)),
+        group_name=group,
+        title=title,
+        summary=summary,
+        estimated_cost=cost,
+        dong=dong,
+        status="submitted",
+        reason=reason,
+        created_at=now - timedelta(days=10 - n),
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    for s in range(supports):
+        db.session.add(
+            ProposalSupport(proposal_id=proposal.id, supporter_key=_key(100 + s), created_at=now)
+        )
+    if decision == "accept":
+        item = AgendaItem(
+            forum=forum,
+            field=forum.fields[field],
+            external_id=f"P-{proposal.id}",
             title=title,
             summary=summary,
-            estimated_cost=cost,
-            dong=dong,
-            status="submitted",
-            reason=reason,
-            created_at=now - timedelta(days=10 - n),
+            proposer=group or proposal.proposer_name,
+            cost=cost,
+            status="approved",
+            position=1,
         )
-        db.session.add(proposal)
-        db.session.flush()
-        for s in range(supports):
-            db.session.add(
-                ProposalSupport(
-                    proposal_id=proposal.id, supporter_key=_key(100 + s), created_at=now
-                )
-            )
-        if decision == "accept":
-            item = AgendaItem(
-                forum=forum,
-                field=forum.fields[field],
-                external_id=f"P-{proposal.id}",
-                title=title,
-                summary=summary,
-                proposer=group or proposal.proposer_name,
-                cost=cost,
-                status="approved",
-                position=1,
-            )
-            db.session.add(item)
-            proposal.status, proposal.item, proposal.decided_at = "accepted", item, now
-        elif decision == "merge":
-            proposal.status, proposal.item, proposal.decided_at = "merged", circular, now
-        elif decision == "reject":
-            proposal.status, proposal.decided_at = "rejected", now
-    return forum
+        db.session.add(item)
+        proposal.status, proposal.item, proposal.decided_at = "accepted", item, now
+    elif decision == "merge":
+        proposal.status, proposal.item, proposal.decided_at = "merged", circular, now
+    elif decision == "reject":
+        proposal.status, proposal.decided_at = "rejected", now
 
 
 def seed_followup(forum: Forum) -> None:
