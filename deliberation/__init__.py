@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from deliberation import manage
     from deliberation import models  # noqa: F401  (tables for migrations)
     from deliberation import views
+    from deliberation.proposals import init_app as init_proposals
 
     app.jinja_env.globals["phase_label"] = forms.phase_label
     app.jinja_env.globals["item_status_label"] = forms.item_status_label
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(discussion.bp)
     app.register_blueprint(manage.bp)
     api.init_app(app)
+    init_proposals(app)
     app.add_url_rule("/", "index", views.index)
     # Answered by the voting feature, which owns ballots and publication.
     hooks.require(app, hooks.FORUM_HAS_BALLOTS, "deliberation")

@@ -72,7 +72,10 @@ FORUM = {
         "id": {"type": "integer"},
         "title": {"type": "string"},
         "district": {"type": "string"},
-        "phase": {"type": "string", "enum": ["deliberation", "voting", "closed", "published"]},
+        "phase": {
+            "type": "string",
+            "enum": ["proposals", "deliberation", "voting", "closed", "published"],
+        },
         "state": {"type": "string", "enum": ["upcoming", "open", "closed"]},
         "voting_starts_at": {"type": "string", "format": "date-time"},
         "voting_ends_at": {"type": "string", "format": "date-time"},

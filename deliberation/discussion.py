@@ -87,11 +87,12 @@ bp.add_app_template_filter(comments.render_markdown, "markdown")
 # --- rate limits ----------------------------------------------------------------------
 
 
-def _comment_limit() -> str:
+def comment_limit() -> str:
+    """The rate limit on what residents post: comments, reports, proposals and supports."""
     return current_app.config.get("RATELIMIT_COMMENT", "10 per minute")
 
 
-def _user_or_address() -> str:
+def user_or_address() -> str:
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return request.remote_addr or "unknown"
@@ -119,7 +120,7 @@ def _checked(form: Form) -> None:
 
 @bp.post("/forums/<int:forum_id>/items/<int:item_id>/comments")
 @login_required
-@limiter.limit(_comment_limit, key_func=_user_or_address)
+@limiter.limit(comment_limit, key_func=user_or_address)
 def post(forum_id: int, item_id: int):
     form = CommentForm()
     try:
@@ -156,7 +157,7 @@ def post(forum_id: int, item_id: int):
 
 @bp.post("/comments/<int:comment_id>/report")
 @login_required
-@limiter.limit(_comment_limit, key_func=_user_or_address)
+@limiter.limit(comment_limit, key_func=user_or_address)
 def report(comment_id: int):
     form = ReportForm()
     _checked(form)

@@ -57,6 +57,10 @@ def forum_form_data(forum) -> dict:
         "cost_cap": forum.cost_cap,
         "envelope": forum.envelope,
         "publication_needs_approval": forum.publication_needs_approval,
+        "deliberation_required": forum.deliberation_required,
+        "deliberation_ends_at": (
+            to_seoul(forum.deliberation_ends_at) if forum.deliberation_ends_at else None
+        ),
     }
 
 
@@ -91,6 +95,12 @@ class ForumForm(Form):
     publication_needs_approval = BooleanField(
         _l("Publication needs a second team member's approval"), default=True
     )
+    deliberation_required = BooleanField(_l("Deliberation is required before voting"), default=True)
+    deliberation_ends_at = DateTimeLocalField(
+        _l("Deliberation ends (KST)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional(), YearRange()],
+    )
 
 
 class FieldForm(Form):
@@ -104,6 +114,7 @@ class FieldForm(Form):
 
 PHASE_LABELS = {
     "draft": _l("Draft"),
+    "proposals": _l("Proposals"),
     "deliberation": _l("Deliberation"),
     "voting": _l("Voting"),
     "closed": _l("Closed"),

@@ -40,6 +40,10 @@ def _forum_input(form: ForumForm) -> services.ForumInput:
         cost_cap=form.cost_cap.data,
         envelope=form.envelope.data,
         publication_needs_approval=form.publication_needs_approval.data,
+        deliberation_required=form.deliberation_required.data,
+        deliberation_ends_at=(
+            to_utc(form.deliberation_ends_at.data) if form.deliberation_ends_at.data else None
+        ),
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.extensions import db
 
-PHASES = ("draft", "deliberation", "voting", "closed", "published")
+PHASES = ("draft", "proposals", "deliberation", "voting", "closed", "published")
 ITEM_STATUSES = ("proposed", "approved", "withdrawn")
 
 
@@ -65,6 +65,10 @@ class Forum(db.Model):
     # Publication needs a second team member's approval of one member's proposal, as a
     # council approves; off, one member publishes after a confirmation page.
     publication_needs_approval: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Deliberation is a required step before voting (공론・숙의 절차 필수화) unless the team
+    # turns it off; the vote then opens only once the deliberation period has ended.
+    deliberation_required: Mapped[bool] = mapped_column(default=True, server_default=true())
+    deliberation_ends_at: Mapped[datetime | None]
 
     district: Mapped[District] = relationship(back_populates="forums")
     fields: Mapped[list["Field"]] = relationship(

@@ -42,6 +42,8 @@ def change_effects(current: str, target: str) -> tuple[str, ...]:
     """What moving a forum from ``current`` to ``target`` does, for the confirmation page.
 
     - into deliberation from a draft, residents see the forum (``public``);
+    - into the proposal period, residents also propose and support items
+      (``proposals_open``); from it into deliberation, they no longer do (``proposals_end``);
     - back to a draft, they no longer do (``hidden``);
     - into voting, items and rules freeze (``freeze``), residents vote within the
       window (``window``), and once a ballot exists the forum never goes back (``no_way_back``);
@@ -56,6 +58,10 @@ def change_effects(current: str, target: str) -> tuple[str, ...]:
         return ("ends_voting", "final", "publish_next")
     if target == "draft":
         return ("hidden",)
+    if target == "proposals":
+        return ("public", "proposals_open") if current == "draft" else ("proposals_open",)
     if target == "deliberation":
-        return ("unfreeze",) if current == "voting" else ("public",)
+        if current == "voting":
+            return ("unfreeze",)
+        return ("proposals_end",) if current == "proposals" else ("public",)
     return ()

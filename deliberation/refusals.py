@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from core.errors import DomainError
 from core.i18n import krw
+from core.i18n import when
 from deliberation import rules
 
 
@@ -44,6 +45,15 @@ def _rule_message(error: rules.RuleError) -> str:
             count=p.get("count", 0),
         ),
         "window_open": _("The voting window has not ended yet."),
+        "deliberation_order": _("Deliberation must end no later than voting opens."),
+        "deliberation_skipped": _(
+            "This forum requires deliberation: move it to deliberation before voting."
+        ),
+        "deliberation_unset": _("Set when deliberation ends before opening the vote."),
+        "deliberation_open": _(
+            "Deliberation runs until %(ends_at)s: voting opens only after it ends.",
+            ends_at=when(p.get("ends_at")),
+        ),
         "same_phase": _("The forum is already in that phase."),
         "unknown_phase": _("Unknown phase."),
     }
@@ -53,5 +63,6 @@ def _rule_message(error: rules.RuleError) -> str:
 def refuse(error: rules.RuleError) -> DomainError:
     """The 4xx for a broken rule: 409 when the forum's state forbids it, 422 for bad values."""
     state_codes = {"frozen", "published", "backwards", "not_closed", "not_voted", "window_open"}
+    state_codes |= {"deliberation_skipped", "deliberation_unset", "deliberation_open"}
     status = 409 if error.code in state_codes else 422
     return DomainError(_rule_message(error), status=status, code=error.code)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 
-PHASES = ("draft", "deliberation", "voting", "closed", "published")
+PHASES = ("draft", "proposals", "deliberation", "voting", "closed", "published")
 FROZEN = frozenset({"voting", "closed", "published"})
 
 
@@ -30,6 +30,7 @@ class Settings:
     max_picks: int
     cost_cap: int | None
     envelope: int
+    deliberation_ends_at: datetime | None = None
 
 
 def check_settings(settings: Settings, field_envelopes: Mapping[str, int | None]) -> None:
@@ -40,10 +41,15 @@ def check_settings(settings: Settings, field_envelopes: Mapping[str, int | None]
     - the envelope is a positive whole amount (``envelope``), and a cost cap, when set, too
       (``cost_cap``);
     - the fields' own envelopes, where set, are positive and add up to at most the forum
-      envelope (``field_envelopes``).
+      envelope (``field_envelopes``);
+    - deliberation, when its end is set, ends no later than voting opens
+      (``deliberation_order``).
     """
     if settings.ends_at <= settings.starts_at:
         raise RuleError("window_order")
+    ends = settings.deliberation_ends_at
+    if ends is not None and ends > settings.starts_at:
+        raise RuleError("deliberation_order")
     if not 1 <= settings.min_picks <= settings.max_picks:
         raise RuleError("picks_range", {"min": settings.min_picks, "max": settings.max_picks})
     if settings.envelope <= 0:
@@ -55,6 +61,12 @@ def check_settings(settings: Settings, field_envelopes: Mapping[str, int | None]
         raise RuleError("field_envelopes", {"total": sum(shares), "envelope": settings.envelope})
     if sum(shares) > settings.envelope:
         raise RuleError("field_envelopes", {"total": sum(shares), "envelope": settings.envelope})
+
+
+def is_resident(forum_district: str, user_district: str | None) -> bool:
+    """A resident takes part in a forum (votes, proposes, supports) when the identity's
+    district claim is the forum's district."""
+    return user_district is not None and user_district == forum_district
 
 
 def check_item_cost(cost: int, field_envelope: int | None, envelope: int) -> None:
@@ -74,7 +86,10 @@ def check_editable(phase: str) -> None:
 
 
 def next_phase(current: str) -> str:
-    """The phase a forum usually moves to next (itself once published)."""
+    """The phase a forum usually moves to next (itself once published); the proposal
+    period is optional, so a draft usually moves on to deliberation."""
+    if current == "draft":
+        return "deliberation"
     position = PHASES.index(current)
     return PHASES[min(position + 1, len(PHASES) - 1)]
 
@@ -88,12 +103,19 @@ def check_transition(
     ends_at: datetime,
     approved_items: int,
     max_picks: int,
+    deliberation_required: bool,
+    deliberation_ends_at: datetime | None,
 ) -> None:
-    """Phases move ``draft -> deliberation -> voting -> closed -> published``.
+    """Phases move ``draft -> proposals -> deliberation -> voting -> closed -> published``.
+
+    - The proposal period is optional: a draft may go straight to deliberation.
 
     - Moving forward may skip deliberation (draft -> voting) but never skips closing:
       publishing needs a closed forum (``not_closed``).
     - Voting opens only with at least ``max_picks`` approved items (``too_few_items``).
+    - Where the forum requires deliberation, voting opens only from the deliberation
+      phase (``deliberation_skipped``) and once its set end has passed
+      (``deliberation_unset``, ``deliberation_open``).
     - Voting closes only once its window has ended, so no ballot is cut off
       (``window_open``).
     - A published forum never changes again (``published``); no phase goes back once
@@ -112,9 +134,16 @@ def check_transition(
         return
     if target == "published" and current != "closed":
         raise RuleError("not_closed")
-    if target in ("closed", "published") and current in ("draft", "deliberation"):
+    if target in ("closed", "published") and current in ("draft", "proposals", "deliberation"):
         raise RuleError("not_voted")
     if target == "voting" and approved_items < max_picks:
         raise RuleError("too_few_items", {"count": approved_items, "needed": max_picks})
+    if target == "voting" and deliberation_required:
+        if current != "deliberation":
+            raise RuleError("deliberation_skipped")
+        if deliberation_ends_at is None:
+            raise RuleError("deliberation_unset")
+        if now < deliberation_ends_at:
+            raise RuleError("deliberation_open", {"ends_at": deliberation_ends_at})
     if target == "closed" and now < ends_at:
         raise RuleError("window_open")

@@ -1,7 +1,6 @@
 """Forum queries used by the pages."""
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from flask import abort
 from flask_babel import gettext as _
@@ -16,6 +15,11 @@ from core.errors import DomainError
 from core.extensions import db
 from deliberation import locking
 from deliberation import rules
+from deliberation.forum_settings import apply_settings
+from deliberation.forum_settings import check_settings
+from deliberation.forum_settings import ForumInput
+from deliberation.forum_settings import settings_of
+from deliberation.forum_settings import snapshot
 from deliberation.models import AgendaItem
 from deliberation.models import District
 from deliberation.models import Field
@@ -137,76 +141,6 @@ def managed_forum(user: User, forum_id: int, lock: str | None = None) -> Forum:
     return forum
 
 
-@dataclass
-class ForumInput:
-    title: str
-    description: str
-    starts_at: datetime
-    ends_at: datetime
-    min_picks: int
-    max_picks: int
-    cost_cap: int | None
-    envelope: int
-    publication_needs_approval: bool = True
-
-
-def _current(forum: Forum) -> ForumInput:
-    """The forum's settings as they stand, to check a change to its fields against."""
-    return ForumInput(
-        forum.title,
-        forum.description,
-        forum.voting_starts_at,
-        forum.voting_ends_at,
-        forum.min_picks,
-        forum.max_picks,
-        forum.cost_cap,
-        forum.envelope,
-        forum.publication_needs_approval,
-    )
-
-
-def _snapshot(forum: Forum) -> dict:
-    return {
-        "title": forum.title,
-        "description": forum.description,
-        "phase": forum.phase,
-        "voting_starts_at": forum.voting_starts_at.isoformat(),
-        "voting_ends_at": forum.voting_ends_at.isoformat(),
-        "min_picks": forum.min_picks,
-        "max_picks": forum.max_picks,
-        "cost_cap": forum.cost_cap,
-        "envelope": forum.envelope,
-        "publication_needs_approval": forum.publication_needs_approval,
-    }
-
-
-def _check(values: ForumInput, field_envelopes: dict) -> None:
-    settings = rules.Settings(
-        values.starts_at,
-        values.ends_at,
-        values.min_picks,
-        values.max_picks,
-        values.cost_cap,
-        values.envelope,
-    )
-    try:
-        rules.check_settings(settings, field_envelopes)
-    except rules.RuleError as error:
-        raise refuse(error) from None
-
-
-def _apply(forum: Forum, values: ForumInput) -> None:
-    forum.title = values.title
-    forum.description = values.description
-    forum.voting_starts_at = values.starts_at
-    forum.voting_ends_at = values.ends_at
-    forum.min_picks = values.min_picks
-    forum.max_picks = values.max_picks
-    forum.cost_cap = values.cost_cap
-    forum.envelope = values.envelope
-    forum.publication_needs_approval = values.publication_needs_approval
-
-
 def _unique_slug() -> str:
     base = "forum-" + clock.now().strftime("%Y%m%d%H%M%S")
     slug, n = base, 1
@@ -223,12 +157,12 @@ def create_forum(user: User, district_code: str, values: ForumInput) -> Forum:
     ).scalar_one_or_none()
     if district is None:
         raise DomainError(_("Unknown district code %(code)s.", code=district_code), status=404)
-    _check(values, {})
+    check_settings(values, {})
     forum = Forum(district=district, slug=_unique_slug(), phase="draft", created_at=clock.now())
-    _apply(forum, values)
+    apply_settings(forum, values)
     db.session.add(forum)
     db.session.flush()
-    audit.record(user.actor, "forum.create", f"forum:{forum.id}", after=_snapshot(forum))
+    audit.record(user.actor, "forum.create", f"forum:{forum.id}", after=snapshot(forum))
     db.session.commit()
     return forum
 
@@ -239,11 +173,11 @@ def update_forum(user: User, forum_id: int, values: ForumInput) -> Forum:
         rules.check_editable(forum.phase)
     except rules.RuleError as error:
         raise refuse(error) from None
-    _check(values, {f.name: f.envelope for f in forum.fields})
-    before = _snapshot(forum)
-    _apply(forum, values)
+    check_settings(values, {f.name: f.envelope for f in forum.fields})
+    before = snapshot(forum)
+    apply_settings(forum, values)
     audit.record(
-        user.actor, "forum.update", f"forum:{forum.id}", before=before, after=_snapshot(forum)
+        user.actor, "forum.update", f"forum:{forum.id}", before=before, after=snapshot(forum)
     )
     db.session.commit()
     return forum
@@ -271,7 +205,7 @@ def save_field(
         raise DomainError(_("A field named %(name)s exists already.", name=name), status=422)
     envelopes = {f.name: f.envelope for f in forum.fields if f is not field}
     envelopes[name] = envelope
-    _check(_current(forum), envelopes)
+    check_settings(settings_of(forum), envelopes)
     if envelope is not None:
         for item in forum.items:
             if item.field is field and field is not None and item.cost > envelope:
@@ -371,6 +305,8 @@ def transition_check(forum: Forum, target: str) -> None:
             ends_at=forum.voting_ends_at,
             approved_items=approved,
             max_picks=forum.max_picks,
+            deliberation_required=forum.deliberation_required,
+            deliberation_ends_at=forum.deliberation_ends_at,
         )
     except rules.RuleError as error:
         raise refuse(error) from None

@@ -19,6 +19,7 @@ from deliberation.models import District
 from deliberation.models import Field
 from deliberation.models import Forum
 from devtools import demo_ballots
+from devtools import demo_cycle
 from devtools.demo_ballots import Electorate
 from voting.oversight import forum_scan
 from voting.publishing import publication
@@ -333,6 +334,7 @@ def seed_demo() -> list[str]:
     if not db.session.execute(select(Forum.id).filter_by(slug=PUBLISHED_SLUG)).first():
         _published_forum(district)
         done.append(PUBLISHED_SLUG)
+    done += demo_cycle.seed_cycle(district, PUBLISHED_SLUG)
     for subject, role, name in STAFF:
         code = DEMO_DISTRICT if role == "district_team" else None
         grant_role(subject, role, code, DEMO_ACTOR, name=name)

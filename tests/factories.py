@@ -43,13 +43,16 @@ def forum(
     """A forum whose window is open now unless told otherwise; items are (field, cost)."""
     now = datetime.now(UTC)
     n = next(_serial)
+    opens = opens or now - timedelta(days=1)
+    # Deliberation, required by default, has ended by the time voting may open.
+    options.setdefault("deliberation_ends_at", min(now, opens))
     made = Forum(
         district=district(code),
         slug=f"forum-{n}",
         title=f"Forum {n}",
         description="",
         phase=phase,
-        voting_starts_at=opens or now - timedelta(days=1),
+        voting_starts_at=opens,
         voting_ends_at=closes or now + timedelta(days=6),
         envelope=envelope,
         created_at=now,
@@ -73,6 +76,42 @@ def forum(
     db.session.add(made)
     db.session.commit()
     return made
+
+
+def proposal(made: Forum, subject="proposer", **values):
+    """A resident's proposal for the forum, under review, committed."""
+    from deliberation.proposals.models import Proposal
+
+    proposer = user(subject, code=made.district.code)
+    found = Proposal(
+        forum_id=made.id,
+        proposer_key=proposer.voter_key,
+        proposer_name=subject[:6].upper(),
+        title=values.pop("title", "골목 쉼터"),
+        summary=values.pop("summary", "어르신 쉼터"),
+        estimated_cost=values.pop("estimated_cost", 10_000_000),
+        created_at=datetime.now(UTC),
+        **values,
+    )
+    db.session.add(found)
+    db.session.commit()
+    return found
+
+
+def deliberated(team: User, forum_id: int) -> Forum:
+    """Take a team's forum to the eve of voting the way a team does: a draft (or a forum
+    taking proposals) moves into deliberation, and the deliberation period is set to have
+    ended now (or when voting opens, if that is earlier)."""
+    from dataclasses import replace
+
+    from deliberation import services
+
+    forum = db.session.get(Forum, forum_id)
+    if forum.phase in ("draft", "proposals"):
+        forum = services.change_phase(team, forum_id, "deliberation")
+    ends = min(datetime.now(UTC), forum.voting_starts_at)
+    settings = replace(services.settings_of(forum), deliberation_ends_at=ends)
+    return services.update_forum(team, forum_id, settings)
 
 
 def user(subject="alice", code="11560", birth_year=1980, issuer="http://test-idp") -> User:

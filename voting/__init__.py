@@ -12,6 +12,8 @@ def init_app(app: Flask) -> None:
     from voting.casting import assisted
     from voting.casting import services
     from voting.casting import views
+    from voting.followup import init_app as init_followup
+    from voting.monitoring import init_app as init_monitoring
     from voting.oversight import views as oversight_views
     from voting.publishing import downloads
     from voting.publishing import proof_views
@@ -30,6 +32,8 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     cli.init_app(app)
     labels.init_app(app)
+    init_monitoring(app)
+    init_followup(app)
     hooks.answer(app, hooks.FORUM_HAS_BALLOTS, services.forum_has_ballots)
     hooks.answer(app, hooks.AUDIT_ANCHORS, snapshots.audit_anchors)
     hooks.answer(app, hooks.FORUM_PUBLICATION_PROPOSED, publication.is_proposed)

@@ -134,6 +134,9 @@ def test_a_district_team_runs_a_forum_to_published_results(
     form.locator("#district").select_option(DISTRICT)
     form.locator("#title").fill(TITLE)
     form.locator("#description").fill("영등포구 주민이 직접 고르는 내년도 사업입니다.")
+    # Deliberation is required (the default) and ends when voting opens.
+    expect(form.locator("#deliberation_required")).to_be_checked()
+    form.locator("#deliberation_ends_at").fill(_kst_input(opens))
     form.locator("#voting_starts_at").fill(_kst_input(opens))
     form.locator("#voting_ends_at").fill(_kst_input(closes))
     form.locator("#min_picks").fill("3")
@@ -149,6 +152,7 @@ def test_a_district_team_runs_a_forum_to_published_results(
     assert (stored.voting_starts_at, stored.voting_ends_at) == (opens, closes)
     assert (stored.envelope, stored.min_picks, stored.max_picks) == (ENVELOPE, 3, 3)
     assert stored.publication_needs_approval is True
+    assert (stored.deliberation_required, stored.deliberation_ends_at) == (True, opens)
 
     # The settings, saved twice as shown (only the description edited), keep the window
     # the team entered in Seoul time, on the page and in the database.

@@ -83,3 +83,22 @@ def test_saving_the_settings_twice_keeps_the_window(client, app):
         stored = db.session.get(Forum, forum.id)
         assert stored.description == f"설명 {n}"
         assert (stored.voting_starts_at, stored.voting_ends_at) == (OPENS, CLOSES)
+
+
+def test_the_deliberation_end_is_entered_in_seoul_time_and_kept(client, app):
+    team = factories.staff("team-deliberation", "district_team", "11560")
+    forum = factories.forum(phase="draft", opens=OPENS, closes=CLOSES)
+    sign_in(client, team)
+    url = f"/manage/forums/{forum.id}"
+    html = text(client.get(url))
+    data = dict(_form_values(html), csrf_token=csrf_token(html))
+    assert data["deliberation_required"] == "y"
+    data["deliberation_ends_at"] = "2027-03-01T18:00"
+    assert client.post(url, data=data).status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(Forum, forum.id).deliberation_ends_at
+    assert stored == datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    assert _form_values(text(client.get(url)))["deliberation_ends_at"] == "2027-03-01T18:00"
+    data["deliberation_ends_at"] = "2027-03-02T09:01"  # after voting opens
+    response = client.post(url, data=data)
+    assert response.status_code == 422 and "투표가 열리기 전에" in text(response)

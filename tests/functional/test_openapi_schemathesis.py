@@ -30,6 +30,7 @@ from core.extensions import db
 from deliberation.models import Forum
 from tests import factories
 from tests.conftest import make_app
+from voting.followup import services as followup
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 from voting.models import BallotExclusion
@@ -46,9 +47,13 @@ OPERATIONS = {
     "GET /forums",
     "GET /forums/{forum_id}",
     "GET /forums/{forum_id}/result",
+    "GET /forums/{forum_id}/proposals",
+    "GET /forums/{forum_id}/followup",
+    "GET /forums/{forum_id}/proposals/{proposal_id}",
     "GET /receipts/{code}",
 }
 REASON = "Cast by proxy"
+PROPOSAL = "/forums/{forum_id}/proposals/{proposal_id}"
 
 # The document depends on the app's features, not on its data: it is loaded once from an
 # app that never opens its database, and each case is sent to the seeded app of its test.
@@ -66,6 +71,9 @@ class World:
     closed_forum: int
     published_forum: int
     draft_forum: int
+    proposals_forum: int
+    proposal: int
+    hidden_proposal: int
     counted_receipt: str
     excluded_receipt: str
 
@@ -128,13 +136,24 @@ def seed() -> World:
     _close(published)
     team = factories.staff("team", "district_team", "11560")
     snapshots.publish(team, published.id, "equal_shares")
+    funded = followup.progress_of(published)[0].item
+    today = followup.today()
+    followup.add_update(team, published.id, funded.id, followup.UpdateInput("planned", today))
+    changed = followup.UpdateInput("changed", today, reason="부지 변경", photo=b"\xff\xd8")
+    followup.add_update(team, published.id, funded.id, changed)
     draft = factories.forum(phase="draft")
+    proposing = factories.forum(phase="proposals")
+    proposal = factories.proposal(proposing, status="rejected", reason="중복")
+    hidden = factories.proposal(proposing, "hider", hidden=True)
     return World(
         open_forum=open_forum.id,
         deliberation_forum=deliberation.id,
         closed_forum=closed.id,
         published_forum=published.id,
         draft_forum=draft.id,
+        proposals_forum=proposing.id,
+        proposal=proposal.id,
+        hidden_proposal=hidden.id,
         counted_receipt=counted,
         excluded_receipt=excluded,
     )
@@ -144,6 +163,9 @@ def seed() -> World:
 def before_generate_path_parameters(context, strategy):
     """Mix the seeded ids into the generated ones, so found resources are checked too."""
     path = context.operation.path if context.operation else ""
+    if "{proposal_id}" in path:
+        known = st.deferred(lambda: st.sampled_from(KNOWN["proposals"]))
+        return st.one_of(known, strategy)
     if "{forum_id}" in path:
         key, name = "forum_ids", "forum_id"
     elif "{code}" in path:
@@ -167,6 +189,12 @@ def seeded(backend, tmp_path):
         world.closed_forum,
         world.published_forum,
         world.draft_forum,
+        world.proposals_forum,
+    ]
+    KNOWN["proposals"] = [
+        {"forum_id": world.proposals_forum, "proposal_id": world.proposal},
+        {"forum_id": world.proposals_forum, "proposal_id": world.hidden_proposal},
+        {"forum_id": world.open_forum, "proposal_id": world.proposal},
     ]
     KNOWN["receipts"] = [world.counted_receipt, world.excluded_receipt]
     yield app, world
@@ -211,6 +239,13 @@ def test_seeded_answers_conform(seeded):
         ("/forums/{forum_id}/result", {"forum_id": world.published_forum}, 200),
         ("/forums/{forum_id}/result", {"forum_id": world.draft_forum}, 404),
         ("/forums/{forum_id}/result", {"forum_id": ID_MAX + 1}, 404),
+        ("/forums/{forum_id}/followup", {"forum_id": world.published_forum}, 200),
+        ("/forums/{forum_id}/followup", {"forum_id": world.open_forum}, 409),
+        ("/forums/{forum_id}/proposals", {"forum_id": world.proposals_forum}, 200),
+        ("/forums/{forum_id}/proposals", {"forum_id": world.draft_forum}, 404),
+        (PROPOSAL, {"forum_id": world.proposals_forum, "proposal_id": world.proposal}, 200),
+        (PROPOSAL, {"forum_id": world.proposals_forum, "proposal_id": world.hidden_proposal}, 404),
+        (PROPOSAL, {"forum_id": world.open_forum, "proposal_id": world.proposal}, 404),
         ("/receipts/{code}", {"code": world.counted_receipt}, 200),
         ("/receipts/{code}", {"code": world.excluded_receipt}, 200),
         ("/receipts/{code}", {"code": "B" * 20}, 200),
@@ -224,6 +259,10 @@ def test_seeded_answers_conform(seeded):
         assert response.status_code == status, (path, parameters)
         answers[path, tuple(parameters.values())] = response.json()
     assert answers["/forums/{forum_id}/result", (world.published_forum,)]["rule"] == "equal_shares"
+    progress = answers["/forums/{forum_id}/followup", (world.published_forum,)]["items"][0]
+    assert progress["status"] == "changed" and progress["updates"][0]["photo"].endswith(".jpg")
+    listed = answers["/forums/{forum_id}/proposals", (world.proposals_forum,)]["proposals"]
+    assert [p["id"] for p in listed] == [world.proposal] and listed[0]["reason"] == "중복"
     excluded = answers["/receipts/{code}", (world.excluded_receipt,)]
     assert excluded["counted"] is False and excluded["excluded_reason"] == REASON
     assert answers["/receipts/{code}", (world.counted_receipt,)]["counted"] is True

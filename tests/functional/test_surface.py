@@ -36,6 +36,7 @@ def world(app):
     db.session.add(comment)
     db.session.commit()
     flag = factories.empty_flag(forum)
+    proposal = factories.proposal(forum)
     users = {
         "anonymous": None,
         "resident": factories.user("resident"),
@@ -49,6 +50,8 @@ def world(app):
         "item_id": item.id,
         "comment_id": comment.id,
         "flag_id": flag.id,
+        "proposal_id": proposal.id,
+        "update_id": 1,
         "field_id": forum.fields[0].id,
         "role_id": 1,
         "code": "ABCDEFGHIJKLMNOPQRST",
@@ -95,9 +98,11 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(app,
 
 PUBLIC = {"index", "static", "core.", "deliberation.", "deliberation_api.", "voting_api.", "api."}
 PUBLIC |= {"devidp.", "downloads.", "results.show", "voting.receipt_check"}
-PUBLIC |= {"proofs.receipt_proof"}
+PUBLIC |= {"proofs.receipt_proof", "proposals.", "proposals_api.", "followup.", "followup_api."}
 STAFF = {"manage.": "team", "publication.": "team", "assisted.": "team"}
 STAFF |= {"discussion.moderation": "team"}
+STAFF |= {"proposals.manage": "team", "turnout.": "team", "followup.manage": "team"}
+STAFF |= {"followup.add": "team"}
 STAFF |= {"admin.": "admin", "operator.": "operator"}
 # List pages any district team may open (they show only its own districts).
 TEAM_LISTS = {"manage.index", "manage.new_forum", "discussion.moderation"}

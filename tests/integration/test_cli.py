@@ -90,8 +90,9 @@ def test_demo_is_idempotent_and_last_years_result_is_ready(app):
     second = run(app, "demo")
     assert second.exit_code == 0
     assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == counts
-    assert db.session.execute(select(func.count()).select_from(Forum)).scalar_one() == 3
-    published, past, current = forums
+    assert db.session.execute(select(func.count()).select_from(Forum)).scalar_one() == 4
+    published, past, current, proposing = forums
+    assert proposing.phase == "proposals"
     assert published.phase == "published"
     assert past.phase == "closed" and current.phase == "voting"
     assert len(current.fields) == 6 and len(current.items) == 15

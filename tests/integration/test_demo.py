@@ -111,3 +111,23 @@ def test_the_index_tells_a_published_forum_from_one_awaiting_publication(client,
     assert "투표 마감" in closed
     after_2020 = page.split("2020년 영등포구 열린공론장")[1].split("</li>")[0]
     assert "참여 현황 (결과 공표 전)" in after_2020 and "결과 보기" not in after_2020
+
+
+def test_the_demo_has_a_forum_taking_proposals_and_the_2019_agenda_followed_up(client, app):
+    from devtools.demo import PUBLISHED_SLUG
+    from devtools.demo_cycle import PROPOSALS
+    from devtools.demo_cycle import PROPOSALS_SLUG
+
+    seed_demo()
+    seed_demo()  # running it again changes nothing
+    proposing = db.session.execute(select(Forum).filter_by(slug=PROPOSALS_SLUG)).scalar_one()
+    assert proposing.phase == "proposals"
+    listed = client.get(f"/api/v1/forums/{proposing.id}/proposals").get_json()["proposals"]
+    assert len(listed) == len(PROPOSALS)
+    assert {p["status"] for p in listed} == {"submitted", "accepted", "merged", "rejected"}
+    page = text(client.get(f"/forums/{proposing.id}"))
+    assert 'id="proposals-button"' in page and 'id="previous-cycle"' in page
+    published = db.session.execute(select(Forum).filter_by(slug=PUBLISHED_SLUG)).scalar_one()
+    progress = client.get(f"/api/v1/forums/{published.id}/followup").get_json()["items"]
+    assert [row["status"] for row in progress[:3]] == ["completed", "changed", "cancelled"]
+    assert progress[0]["satisfaction"] == 4.2 and progress[0]["evaluations"] == 6

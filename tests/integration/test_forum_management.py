@@ -147,8 +147,47 @@ def test_voting_needs_enough_approved_items(team):
     refused(services.change_phase, team, forum.id, "voting", status=422, code="too_few_items")
 
 
+def test_voting_opens_only_after_a_deliberation_that_has_ended(team, app):
+    forum = ready_forum(team)
+    refused(
+        services.change_phase, team, forum.id, "voting", status=409, code="deliberation_skipped"
+    )
+    services.change_phase(team, forum.id, "proposals")
+    refused(
+        services.change_phase, team, forum.id, "voting", status=409, code="deliberation_skipped"
+    )
+    services.change_phase(team, forum.id, "deliberation")
+    refused(services.change_phase, team, forum.id, "voting", status=409, code="deliberation_unset")
+    ends = NOW + timedelta(days=3)
+    services.update_forum(team, forum.id, values(deliberation_ends_at=ends))
+    refused(services.change_phase, team, forum.id, "voting", status=409, code="deliberation_open")
+    app.config["CLOCK"] = lambda: ends
+    services.change_phase(team, forum.id, "voting")
+    assert db.session.get(Forum, forum.id).phase == "voting"
+
+
+def test_deliberation_ends_before_voting_opens(team):
+    late = NOW + timedelta(days=11)
+    forum = ready_forum(team)
+    refused(
+        services.update_forum,
+        team,
+        forum.id,
+        values(deliberation_ends_at=late),
+        status=422,
+        code="deliberation_order",
+    )
+
+
+def test_a_forum_without_required_deliberation_may_skip_it(team):
+    forum = ready_forum(team, deliberation_required=False)
+    services.change_phase(team, forum.id, "voting")
+    assert db.session.get(Forum, forum.id).phase == "voting"
+
+
 def test_items_and_rules_freeze_once_voting_starts(team):
     forum = ready_forum(team)
+    factories.deliberated(team, forum.id)
     services.change_phase(team, forum.id, "voting")
     refused(
         services.update_forum, team, forum.id, values(title="changed"), status=409, code="frozen"
@@ -159,6 +198,7 @@ def test_items_and_rules_freeze_once_voting_starts(team):
 
 def open_now(team) -> Forum:
     forum = ready_forum(team, starts_at=NOW - timedelta(days=1), ends_at=NOW + timedelta(days=6))
+    factories.deliberated(team, forum.id)
     services.change_phase(team, forum.id, "voting")
     return forum
 

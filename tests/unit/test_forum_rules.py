@@ -93,6 +93,8 @@ def transition(current, target, **facts):
         ends_at=START + timedelta(days=7),
         approved_items=5,
         max_picks=3,
+        deliberation_required=True,
+        deliberation_ends_at=START,
     )
     values.update(facts)
     return lambda: rules.check_transition(current, target, **values)
@@ -117,10 +119,37 @@ def test_forward_steps_are_allowed(current, target):
         ("voting", "closed", {"now": START + timedelta(days=1)}, "window_open"),
         ("voting", "voting", {}, "same_phase"),
         ("voting", "archived", {}, "unknown_phase"),
+        ("proposals", "closed", {}, "not_voted"),
+        ("draft", "voting", {}, "deliberation_skipped"),  # deliberation is a step
+        ("proposals", "voting", {}, "deliberation_skipped"),
+        ("deliberation", "voting", {"deliberation_ends_at": None}, "deliberation_unset"),
+        ("deliberation", "voting", {"now": START - timedelta(hours=1)}, "deliberation_open"),
     ],
 )
 def test_refused_transitions_say_why(current, target, facts, code):
     assert code_of(transition(current, target, **facts)) == code
+
+
+def test_a_forum_that_does_not_require_deliberation_may_skip_it():
+    transition("draft", "voting", deliberation_required=False, deliberation_ends_at=None)()
+
+
+def test_the_proposal_period_is_optional():
+    transition("draft", "proposals")()
+    transition("proposals", "deliberation")()
+    transition("draft", "deliberation")()
+
+
+def test_deliberation_ends_no_later_than_voting_opens():
+    late = rules.Settings(
+        START, START + timedelta(days=7), 3, 3, None, 10, START + timedelta(minutes=1)
+    )
+    with pytest.raises(rules.RuleError) as refused:
+        rules.check_settings(late, {})
+    assert refused.value.code == "deliberation_order"
+    rules.check_settings(
+        rules.Settings(START, START + timedelta(days=7), 3, 3, None, 10, START), {}
+    )
 
 
 def test_going_back_before_any_ballot_is_allowed():

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 
+from deliberation.rules import is_resident
+
 
 @dataclass(frozen=True)
 class Option:
@@ -75,5 +77,6 @@ def validate_picks(
 
 
 def is_eligible(forum_district: str, voter_district: str | None) -> bool:
-    """A resident may vote in a forum when the identity's district claim is the forum's."""
-    return voter_district is not None and voter_district == forum_district
+    """A resident may vote in a forum when the identity's district claim is the forum's
+    (the rule lives with the forum's other residency rules)."""
+    return is_resident(forum_district, voter_district)
