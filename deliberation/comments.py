@@ -5,14 +5,11 @@ Each use case runs its queries here and commits at most once; a refusal raises
 typed and rendered at display time by ``render_markdown``.
 """
 
-import re
 from dataclasses import dataclass
 from dataclasses import field
 
 from flask import abort
 from flask_babel import gettext as _
-from markdown_it import MarkdownIt
-from markupsafe import Markup
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
@@ -24,7 +21,9 @@ from core import audit
 from core import clock
 from core.errors import DomainError
 from core.extensions import db
+from deliberation import comment_rules
 from deliberation import services
+from deliberation.markdown import render_markdown  # noqa: F401  (the comments' renderer)
 from deliberation.models import AgendaItem
 from deliberation.models import Comment
 from deliberation.models import CommentReport
@@ -41,41 +40,6 @@ DISCUSSION_PHASES = ("deliberation", "voting")
 
 class CommentRefused(DomainError):
     """The comment, report or moderation step is not allowed; nothing was stored."""
-
-
-# --- Markdown -------------------------------------------------------------------------
-
-_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
-_SAFE_SCHEMES = {"http", "https", "mailto"}
-
-
-def _safe_link(url: str) -> bool:
-    """Only web and mail links (or relative ones) become links; anything else stays text."""
-    scheme = _SCHEME.match(url.strip())
-    return scheme is None or scheme.group(1).lower() in _SAFE_SCHEMES
-
-
-def _link_open(self, tokens, idx, options, env):
-    tokens[idx].attrSet("rel", "nofollow ugc noopener")
-    return self.renderToken(tokens, idx, options, env)
-
-
-def _markdown() -> MarkdownIt:
-    # CommonMark without raw HTML: a typed <script> is text. Images are off so a comment
-    # cannot make readers' browsers fetch third-party URLs; line breaks are kept.
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
-    md.disable("image")
-    md.validateLink = _safe_link
-    md.add_render_rule("link_open", _link_open)
-    return md
-
-
-_MD = _markdown()
-
-
-def render_markdown(text: str) -> Markup:
-    """Render a comment body as sanitised HTML: CommonMark, no raw HTML, safe links only."""
-    return Markup(_MD.render(text or ""))
 
 
 # --- who may post, and when -----------------------------------------------------------
@@ -139,12 +103,17 @@ def discussion_for(item: AgendaItem, user: User | None) -> Discussion:
     for comment in rows:
         if comment.parent_id is not None and comment.parent_id in threads:
             threads[comment.parent_id].replies.append(comment)
+    kept = []
+    for thread in threads.values():
+        show, replies = comment_rules.shown_thread(thread.comment, thread.replies)
+        if show:
+            kept.append(Thread(thread.comment, replies))
     refusal = _refusal(item, user)
     closed = refusal is not None and refusal.code in ("withdrawn", "closed")
     return Discussion(
         item=item,
-        threads=list(threads.values()),
-        count=sum(1 for c in rows if not c.hidden),
+        threads=kept,
+        count=sum(1 for c in rows if not c.hidden and c.deleted_at is None),
         open=not closed,
         can_post=user is not None and refusal is None,
         note=refusal.message if refusal is not None else None,
@@ -156,7 +125,11 @@ def counts_by_item(forum_id: int) -> dict[int, int]:
     query = (
         select(Comment.item_id, func.count(Comment.id))
         .join(AgendaItem, AgendaItem.id == Comment.item_id)
-        .where(AgendaItem.forum_id == forum_id, Comment.hidden.is_(False))
+        .where(
+            AgendaItem.forum_id == forum_id,
+            Comment.hidden.is_(False),
+            Comment.deleted_at.is_(None),
+        )
         .group_by(Comment.item_id)
     )
     return {item_id: n for item_id, n in db.session.execute(query)}
@@ -202,7 +175,7 @@ def _parent(item: AgendaItem, parent_id: int | None) -> Comment | None:
             400,
             "nested",
         )
-    if parent.hidden:
+    if parent.hidden or parent.deleted_at is not None:
         raise CommentRefused(_("A hidden comment cannot be replied to."), 409, "parent_hidden")
     return parent
 

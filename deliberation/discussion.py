@@ -21,10 +21,13 @@ from wtforms import StringField
 from wtforms import TextAreaField
 
 from auth.decorators import role_required
+from core import clock
 from core.extensions import limiter
 from core.forms import Form
 from core.forms import form_error
 from core.forms import parse_int
+from deliberation import comment_edits
+from deliberation import comment_rules
 from deliberation import comments
 from deliberation import services
 
@@ -54,6 +57,14 @@ class CommentForm(Form):
         self.stance.choices = _stance_choices()
 
 
+class EditForm(Form):
+    body = TextAreaField()
+
+
+class DeleteForm(Form):
+    pass
+
+
 class ReportForm(Form):
     reason = StringField()
 
@@ -74,6 +85,22 @@ def discussion_for(item):
 @bp.app_template_global("comment_form")
 def comment_form() -> CommentForm:
     return CommentForm(formdata=None)
+
+
+@bp.app_template_global("comment_editable")
+def comment_editable(comment) -> bool:
+    user = current_user if current_user.is_authenticated else None
+    return comment_edits.can_edit(comment, user)
+
+
+@bp.app_template_global("edit_minutes_left")
+def edit_minutes_left(comment) -> int:
+    return comment_rules.minutes_left(comment.created_at, clock.now())
+
+
+@bp.app_template_global("is_own_comment")
+def is_own_comment(comment) -> bool:
+    return current_user.is_authenticated and current_user.voter_key == comment.author_key
 
 
 @bp.app_template_global("stance_label")
@@ -152,6 +179,56 @@ def post(forum_id: int, item_id: int):
             _anchor=f"comment-{comment.id}",
         )
     )
+
+
+def _item_page(comment, error: comments.CommentRefused, **context):
+    """The comment's item page again, with the refusal's message and status."""
+    item = comment.item
+    page = render_template(
+        "deliberation/item.html",
+        item=item,
+        forum=item.forum,
+        state=services.state_of(item.forum),
+        comment_error=error.message,
+        **context,
+    )
+    return page, error.status
+
+
+def _back_to(comment, anchor: str = "discussion"):
+    item = comment.item
+    return redirect(
+        url_for("deliberation.item", forum_id=item.forum_id, item_id=item.id, _anchor=anchor)
+    )
+
+
+@bp.post("/comments/<int:comment_id>/edit")
+@login_required
+@limiter.limit(_comment_limit, key_func=_user_or_address)
+def edit(comment_id: int):
+    form = EditForm()
+    try:
+        _checked(form)
+        comment = comment_edits.edit_comment(comment_id, current_user, form.body.data)
+    except comments.CommentRefused as error:
+        comment = comment_edits.comment_or_404(comment_id)
+        return _item_page(comment, error, edited={"id": comment_id, "body": form.body.data})
+    flash(_("Your comment has been changed."), "success")
+    return _back_to(comment, f"comment-{comment.id}")
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+@limiter.limit(_comment_limit, key_func=_user_or_address)
+def delete(comment_id: int):
+    form = DeleteForm()
+    try:
+        _checked(form)
+        comment = comment_edits.delete_comment(comment_id, current_user)
+    except comments.CommentRefused as error:
+        return _item_page(comment_edits.comment_or_404(comment_id), error)
+    flash(_("Your comment has been deleted."), "success")
+    return _back_to(comment)
 
 
 @bp.post("/comments/<int:comment_id>/report")
