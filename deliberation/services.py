@@ -1,8 +1,5 @@
 """Forum queries used by the pages."""
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -16,6 +13,13 @@ from core.errors import DomainError
 from core.extensions import db
 from deliberation import locking
 from deliberation import rules
+from deliberation.inputs import apply_item
+from deliberation.inputs import apply_settings
+from deliberation.inputs import current_settings
+from deliberation.inputs import forum_snapshot
+from deliberation.inputs import ForumInput
+from deliberation.inputs import item_snapshot
+from deliberation.inputs import ItemInput
 from deliberation.models import AgendaItem
 from deliberation.models import District
 from deliberation.models import Field
@@ -137,49 +141,6 @@ def managed_forum(user: User, forum_id: int, lock: str | None = None) -> Forum:
     return forum
 
 
-@dataclass
-class ForumInput:
-    title: str
-    description: str
-    starts_at: datetime
-    ends_at: datetime
-    min_picks: int
-    max_picks: int
-    cost_cap: int | None
-    envelope: int
-    publication_needs_approval: bool = True
-
-
-def _current(forum: Forum) -> ForumInput:
-    """The forum's settings as they stand, to check a change to its fields against."""
-    return ForumInput(
-        forum.title,
-        forum.description,
-        forum.voting_starts_at,
-        forum.voting_ends_at,
-        forum.min_picks,
-        forum.max_picks,
-        forum.cost_cap,
-        forum.envelope,
-        forum.publication_needs_approval,
-    )
-
-
-def _snapshot(forum: Forum) -> dict:
-    return {
-        "title": forum.title,
-        "description": forum.description,
-        "phase": forum.phase,
-        "voting_starts_at": forum.voting_starts_at.isoformat(),
-        "voting_ends_at": forum.voting_ends_at.isoformat(),
-        "min_picks": forum.min_picks,
-        "max_picks": forum.max_picks,
-        "cost_cap": forum.cost_cap,
-        "envelope": forum.envelope,
-        "publication_needs_approval": forum.publication_needs_approval,
-    }
-
-
 def _check(values: ForumInput, field_envelopes: dict) -> None:
     settings = rules.Settings(
         values.starts_at,
@@ -193,18 +154,6 @@ def _check(values: ForumInput, field_envelopes: dict) -> None:
         rules.check_settings(settings, field_envelopes)
     except rules.RuleError as error:
         raise refuse(error) from None
-
-
-def _apply(forum: Forum, values: ForumInput) -> None:
-    forum.title = values.title
-    forum.description = values.description
-    forum.voting_starts_at = values.starts_at
-    forum.voting_ends_at = values.ends_at
-    forum.min_picks = values.min_picks
-    forum.max_picks = values.max_picks
-    forum.cost_cap = values.cost_cap
-    forum.envelope = values.envelope
-    forum.publication_needs_approval = values.publication_needs_approval
 
 
 def _unique_slug() -> str:
@@ -225,10 +174,10 @@ def create_forum(user: User, district_code: str, values: ForumInput) -> Forum:
         raise DomainError(_("Unknown district code %(code)s.", code=district_code), status=404)
     _check(values, {})
     forum = Forum(district=district, slug=_unique_slug(), phase="draft", created_at=clock.now())
-    _apply(forum, values)
+    apply_settings(forum, values)
     db.session.add(forum)
     db.session.flush()
-    audit.record(user.actor, "forum.create", f"forum:{forum.id}", after=_snapshot(forum))
+    audit.record(user.actor, "forum.create", f"forum:{forum.id}", after=forum_snapshot(forum))
     db.session.commit()
     return forum
 
@@ -240,10 +189,10 @@ def update_forum(user: User, forum_id: int, values: ForumInput) -> Forum:
     except rules.RuleError as error:
         raise refuse(error) from None
     _check(values, {f.name: f.envelope for f in forum.fields})
-    before = _snapshot(forum)
-    _apply(forum, values)
+    before = forum_snapshot(forum)
+    apply_settings(forum, values)
     audit.record(
-        user.actor, "forum.update", f"forum:{forum.id}", before=before, after=_snapshot(forum)
+        user.actor, "forum.update", f"forum:{forum.id}", before=before, after=forum_snapshot(forum)
     )
     db.session.commit()
     return forum
@@ -271,7 +220,7 @@ def save_field(
         raise DomainError(_("A field named %(name)s exists already.", name=name), status=422)
     envelopes = {f.name: f.envelope for f in forum.fields if f is not field}
     envelopes[name] = envelope
-    _check(_current(forum), envelopes)
+    _check(current_settings(forum), envelopes)
     if envelope is not None:
         for item in forum.items:
             if item.field is field and field is not None and item.cost > envelope:
@@ -289,29 +238,6 @@ def save_field(
     )
     db.session.commit()
     return field
-
-
-@dataclass
-class ItemInput:
-    external_id: str
-    title: str
-    summary: str
-    proposer: str
-    cost: int
-    field_id: int | None
-    status: str
-
-
-def _item_snapshot(item: AgendaItem) -> dict:
-    return {
-        "external_id": item.external_id,
-        "title": item.title,
-        "summary": item.summary,
-        "proposer": item.proposer,
-        "cost": item.cost,
-        "field_id": item.field_id,
-        "status": item.status,
-    }
 
 
 def save_item(user: User, forum_id: int, item_id: int | None, values: ItemInput) -> AgendaItem:
@@ -340,20 +266,14 @@ def save_item(user: User, forum_id: int, item_id: int | None, values: ItemInput)
         rules.check_item_cost(values.cost, field.envelope if field else None, forum.envelope)
     except rules.RuleError as error:
         raise refuse(error) from None
-    before = _item_snapshot(item) if item else None
+    before = item_snapshot(item) if item else None
     if item is None:
         item = AgendaItem(forum=forum, position=len(forum.items))
         db.session.add(item)
-    item.external_id = values.external_id
-    item.title = values.title
-    item.summary = values.summary
-    item.proposer = values.proposer
-    item.cost = values.cost
-    item.field = field
-    item.status = values.status
+    apply_item(item, values, field)
     db.session.flush()
     audit.record(
-        user.actor, "item.save", f"item:{item.id}", before=before, after=_item_snapshot(item)
+        user.actor, "item.save", f"item:{item.id}", before=before, after=item_snapshot(item)
     )
     db.session.commit()
     return item
