@@ -62,9 +62,14 @@ def remove(forum_id: int, item_id: int):
 
 @bp.get("/forums/<int:forum_id>/items/<int:item_id>/image")
 def show(forum_id: int, item_id: int):
-    image = item_images.public_image(forum_id, item_id)
+    user = current_user if current_user.is_authenticated else None
+    image = item_images.visible_image(forum_id, item_id, user)
     response = current_app.response_class(image.data, mimetype=image.media_type)
     response.set_etag(image.digest)
+    if image.item.forum.phase == "draft":  # seen by the team only: no shared cache
+        response.cache_control.private = True
+        response.cache_control.no_cache = True
+        return response.make_conditional(request)
     versioned = request.args.get("v") == image.digest[:16]
     response.cache_control.public = True
     response.cache_control.max_age = LONG_CACHE if versioned else SHORT_CACHE

@@ -97,9 +97,15 @@ def remove_image(user: User, forum_id: int, item_id: int) -> None:
     db.session.commit()
 
 
-def public_image(forum_id: int, item_id: int) -> ItemImage:
-    """The picture of an item residents can see (404 when there is none)."""
-    item = services.get_item(forum_id, item_id)
-    if item.image is None:
+def visible_image(forum_id: int, item_id: int, user: User | None) -> ItemImage:
+    """The picture of an item the user may see (404 when there is none): any item of
+    a forum past its draft, and a draft's items to its district's team."""
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.forum_id != forum_id or item.image is None:
+        abort(404)
+    forum = item.forum
+    if forum.phase == "draft" and not (
+        user is not None and user.has_role("district_team", forum.district.code)
+    ):
         abort(404)
     return item.image

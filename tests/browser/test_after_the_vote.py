@@ -168,6 +168,7 @@ def test_the_team_gives_an_item_a_picture_and_a_place(
     team.locator("#picture-form button[type=submit]").click()
     expect(team.locator(".flash-success")).to_be_visible()
     expect(team.locator("#item-picture img")).to_be_visible()
+    assert team.locator("#item-picture img").evaluate("i => i.naturalWidth") == 1280
     fits(team, 390)
     screenshot(team, "team-item-picture-390-ko.png")
 

@@ -225,12 +225,18 @@ def test_the_team_removes_a_picture(client, team):
     assert count(AgendaItem) == len(forum.items)
 
 
-def test_a_draft_forums_picture_is_not_public(client, team):
+def test_a_draft_forums_picture_is_the_teams_alone(client, team):
     forum, item = team
     upload(client, forum, item, picture())
     forum.phase = "draft"
     db.session.commit()
-    client.get("/auth/logout")
+    team_view = client.get(f"/forums/{forum.id}/items/{item.id}/image")
+    assert team_view.status_code == 200  # the team sees its draft's picture, uncached
+    assert "private" in team_view.headers["Cache-Control"]
+    sign_in(client, factories.user("resident"))
+    assert client.get(f"/forums/{forum.id}/items/{item.id}/image").status_code == 404
+    with client.session_transaction() as session:
+        session.clear()
     assert client.get(f"/forums/{forum.id}/items/{item.id}/image").status_code == 404
 
 
