@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.extensions import db
 from deliberation.models import Comment
 from tests import factories
+from tests.conftest import make_app
 from tests.web import csrf_token
 from tests.web import sign_in
 from tests.web import text
@@ -160,3 +161,33 @@ def test_the_comment_help_speaks_plainly(client, setting):
     forum, item, _, _ = setting
     page = text(client.get(item_url(forum, item)))
     assert "마크다운" not in page and "문자 메시지처럼" in page
+
+
+def test_editing_is_rate_limited_as_posting_is(backend, tmp_path):
+    app = make_app(backend, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_COMMENT="2 per minute")
+    with app.app_context():
+        try:
+            client = app.test_client()
+            forum = factories.forum()
+            item = forum.items[0]
+            sign_in(client, factories.user())
+            comment = post(client, forum, item, "첫 글")
+            token = csrf_token(text(client.get(item_url(forum, item))))
+            statuses = [
+                client.post(
+                    f"/comments/{comment.id}/edit", data={"csrf_token": token, "body": f"판 {n}"}
+                ).status_code
+                for n in range(3)
+            ]
+            assert statuses == [302, 302, 429]
+            db.session.refresh(comment)
+            assert comment.body == "판 1"
+        finally:
+            db.session.remove()
+
+
+def test_the_team_form_saves_a_forums_english_title(client, app):
+    forum = factories.forum(phase="deliberation")
+    sign_in(client, factories.staff("team-en", "district_team", forum.district.code))
+    page = text(client.get(f"/manage/forums/{forum.id}"))
+    assert 'name="title_en"' in page and 'name="description_en"' in page
