@@ -12,9 +12,9 @@ from auth.models import User
 from core import clock
 from core.extensions import db
 from deliberation import comment_rules
-from deliberation.comments import _clean_body
-from deliberation.comments import _refusal
+from deliberation.comments import clean_body
 from deliberation.comments import CommentRefused
+from deliberation.comments import refusal_for
 from deliberation.models import Comment
 
 
@@ -66,10 +66,10 @@ def edit_comment(comment_id: int, user: User, body: str | None) -> Comment:
             409,
             "edit_window",
         )
-    refusal = _refusal(comment.item, user)
+    refusal = refusal_for(comment.item, user)
     if refusal is not None:
         raise refusal
-    comment.body = _clean_body(body)
+    comment.body = clean_body(body)
     comment.edited_at = now
     db.session.commit()
     return comment

@@ -29,6 +29,7 @@ from core.forms import parse_int
 from deliberation import comment_edits
 from deliberation import comment_rules
 from deliberation import comments
+from deliberation import moderation as moderating
 from deliberation import services
 
 bp = Blueprint("discussion", __name__)
@@ -259,7 +260,7 @@ def report(comment_id: int):
 @bp.get("/manage/moderation")
 @role_required("district_team")
 def moderation():
-    queue = comments.moderation_queue(current_user)
+    queue = moderating.moderation_queue(current_user)
     return render_template("deliberation/moderation.html", queue=queue, form=ModerationForm())
 
 
@@ -268,7 +269,7 @@ def moderation():
 def hide(comment_id: int):
     form = ModerationForm()
     _checked(form)
-    comments.hide_comment(comment_id, current_user, form.reason.data)
+    moderating.hide_comment(comment_id, current_user, form.reason.data)
     flash(_("The comment is hidden. The audit log keeps what it said."), "success")
     return redirect(url_for("discussion.moderation"))
 
@@ -278,7 +279,7 @@ def hide(comment_id: int):
 def restore(comment_id: int):
     form = ModerationForm()
     _checked(form)
-    comments.restore_comment(comment_id, current_user, form.reason.data)
+    moderating.restore_comment(comment_id, current_user, form.reason.data)
     flash(_("The comment is shown again."), "success")
     return redirect(url_for("discussion.moderation"))
 
@@ -288,6 +289,6 @@ def restore(comment_id: int):
 def keep(comment_id: int):
     form = ModerationForm()
     _checked(form)
-    comments.keep_comment(comment_id, current_user)
+    moderating.keep_comment(comment_id, current_user)
     flash(_("The comment stays visible and its reports are closed."), "success")
     return redirect(url_for("discussion.moderation"))
