@@ -36,14 +36,14 @@ def _own_comment(comment_id: int, user: User) -> Comment:
     return comment
 
 
-def can_edit(comment: Comment, user, now=None) -> bool:
+def can_edit(comment: Comment, user: User | None) -> bool:
     """Whether the page offers this user to edit this comment now."""
     return (
         user is not None
-        and getattr(user, "voter_key", None) == comment.author_key
+        and user.voter_key == comment.author_key
         and comment.deleted_at is None
         and not comment.hidden
-        and comment_rules.editable(comment.created_at, now or clock.now())
+        and comment_rules.editable(comment.created_at, clock.now())
     )
 
 
