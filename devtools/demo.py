@@ -23,8 +23,8 @@ from devtools.demo_ballots import Electorate
 from devtools.demo_english import CURRENT_ENGLISH
 from devtools.demo_english import FORUM_DESCRIPTION_EN
 from devtools.demo_english import FORUM_TITLE_EN
-from voting import publication
 from voting.oversight import forum_scan
+from voting.publishing import publication
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CURRENT_SLUG = "yeongdeungpo-open-forum"

@@ -16,8 +16,7 @@ from deliberation.models import Forum
 from tests import factories
 from tests.browser.conftest import PHONE
 from tests.browser.conftest import TIMEOUT_MS
-from voting import results
-from voting import services
+from voting.counting import results
 
 SCREENS = [
     pytest.param(390, "ko", id="phone-ko"),
@@ -218,10 +217,10 @@ def test_after_publication_a_resident_sees_what_became_of_their_picks(
     ids = factories.item_ids(forum)
     subject = f"browser-outcomes-{lang}"
     me = factories.user(subject, code=DEMO_DISTRICT, issuer=app.config["OIDC_ISSUER"])
-    services.cast(forum.id, me, ids[0:3])
+    factories.cast(forum.id, me, ids[0:3])
     for n in range(6):
         voter = factories.user(f"outcome-voter-{lang}-{n}", code=DEMO_DISTRICT)
-        services.cast(forum.id, voter, ids[0:3] if n < 3 else ids[2:5])
+        factories.cast(forum.id, voter, ids[0:3] if n < 3 else ids[2:5])
     forum.phase = "closed"
     db.session.commit()
     team = factories.staff(f"team-outcomes-{lang}", "district_team", DEMO_DISTRICT)

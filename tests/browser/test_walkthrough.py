@@ -20,7 +20,7 @@ from deliberation.models import Forum
 from devtools.demo import CURRENT_ITEMS
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
-from voting import receipts
+from voting.casting import receipts
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 

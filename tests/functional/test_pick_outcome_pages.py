@@ -8,9 +8,8 @@ from core.extensions import db
 from tests import factories
 from tests.web import sign_in
 from tests.web import text
-from voting import receipts
-from voting import results
-from voting import services
+from voting.casting import receipts
+from voting.counting import results
 from voting.models import Ballot
 
 ITEMS = ((0, 100_000_000), (0, 150_000_000), (1, 200_000_000), (1, 50_000_000), (2, 80_000_000))
@@ -26,7 +25,7 @@ def voted(app):
     voters = []
     for n in range(7):
         voter = factories.user(f"voter-{n}")
-        services.cast(forum.id, voter, ids[0:3] if n < 4 else ids[2:5])
+        factories.cast(forum.id, voter, ids[0:3] if n < 4 else ids[2:5])
         voters.append(voter)
     forum.phase = "closed"
     db.session.commit()

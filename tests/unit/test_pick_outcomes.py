@@ -1,10 +1,10 @@
 """What became of a resident's picks, read from the published payload alone."""
 
-from voting.pick_outcomes import BELOW_CUT
-from voting.pick_outcomes import BELOW_MINIMUM
-from voting.pick_outcomes import DID_NOT_FIT
-from voting.pick_outcomes import FUNDED
-from voting.pick_outcomes import pick_outcomes
+from voting.publishing.pick_outcomes import BELOW_CUT
+from voting.publishing.pick_outcomes import BELOW_MINIMUM
+from voting.publishing.pick_outcomes import DID_NOT_FIT
+from voting.publishing.pick_outcomes import FUNDED
+from voting.publishing.pick_outcomes import pick_outcomes
 
 
 def item(rank, id, cost, votes, reason, field=None):

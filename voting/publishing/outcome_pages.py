@@ -1,5 +1,5 @@
 """The resident's pages after publication: their ballot or receipt, with what became of
-each pick (``voting.pick_outcomes``), read from the published snapshot."""
+each pick (``voting.publishing.pick_outcomes``), read from the published snapshot."""
 
 import json
 from dataclasses import dataclass
@@ -12,12 +12,12 @@ from auth.models import User
 from core.extensions import db
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
-from voting import services
+from voting.casting import services
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import ResultSnapshot
-from voting.pick_outcomes import pick_outcomes
-from voting.pick_outcomes import PickOutcome
+from voting.publishing.pick_outcomes import pick_outcomes
+from voting.publishing.pick_outcomes import PickOutcome
 
 
 def outcomes_of(forum: Forum, ballot_id: int) -> list[PickOutcome]:
