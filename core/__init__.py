@@ -14,6 +14,7 @@ from core import hooks
 from core import i18n
 from core import pool
 from core import security
+from core import uploads
 from core.api import ID_MAX
 from core.extensions import babel
 from core.extensions import csrf
@@ -79,6 +80,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_core(app: Flask) -> None:
     i18n.init_app(app)
+    uploads.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     api.init_app(app)

@@ -63,10 +63,17 @@ def localized(korean: str, english: str | None) -> str:
     return korean
 
 
+def in_locale(thing, name: str = "title") -> str:
+    """A record's text in the page's language: ``NAME_en`` on English pages when
+    filled (a forum's or an item's title, summary or description), else ``NAME``."""
+    return localized(getattr(thing, name), getattr(thing, f"{name}_en", ""))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["krw"] = krw
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["in_locale"] = in_locale
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals["district_names"] = district_names

@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     from deliberation import api
     from deliberation import discussion
     from deliberation import forms
+    from deliberation import image_views
     from deliberation import manage
     from deliberation import models  # noqa: F401  (tables for migrations)
     from deliberation import views
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(discussion.bp)
     app.register_blueprint(manage.bp)
+    image_views.init_app(app)
     api.init_app(app)
     init_proposals(app)
     app.add_url_rule("/", "index", views.index)

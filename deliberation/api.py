@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 from flask import Flask
+from flask import url_for
 
 from core.api import document
 from core.api import error_response
@@ -17,6 +18,7 @@ def forum_summary(forum: Forum) -> dict:
     return {
         "id": forum.id,
         "title": forum.title,
+        "title_en": forum.title_en or None,
         "district": forum.district.code,
         "phase": forum.phase,
         "state": services.state_of(forum),
@@ -38,18 +40,36 @@ def forums():
 def forum(forum_id: int):
     forum = services.get_forum(forum_id)
     return forum_summary(forum) | {
-        "fields": [{"name": f.name, "envelope": f.envelope} for f in forum.fields],
-        "items": [
-            {
-                "id": item.external_id,
-                "title": item.title,
-                "summary": item.summary,
-                "field": item.field.name if item.field else None,
-                "cost": item.cost,
-                "status": item.status,
-            }
-            for item in forum.items
+        "description": forum.description,
+        "description_en": forum.description_en or None,
+        "fields": [
+            {"name": f.name, "name_en": f.name_en or None, "envelope": f.envelope}
+            for f in forum.fields
         ],
+        "items": [_item(forum, item) for item in forum.items],
+    }
+
+
+def _item(forum: Forum, item) -> dict:
+    """An item as the API gives it; English texts, location and picture are null when
+    the team gave none."""
+    image = item.image
+    return {
+        "id": item.external_id,
+        "title": item.title,
+        "title_en": item.title_en or None,
+        "summary": item.summary,
+        "summary_en": item.summary_en or None,
+        "proposer": item.proposer or None,
+        "location": item.location or None,
+        "field": item.field.name if item.field else None,
+        "cost": item.cost,
+        "status": item.status,
+        "image": url_for(
+            "item_images.show", forum_id=forum.id, item_id=item.id, v=image.digest[:16]
+        )
+        if image
+        else None,
     }
 
 
@@ -71,6 +91,7 @@ FORUM = {
     "properties": {
         "id": {"type": "integer"},
         "title": {"type": "string"},
+        "title_en": {"type": "string", "nullable": True},
         "district": {"type": "string"},
         "phase": {
             "type": "string",
@@ -90,15 +111,18 @@ FORUM_DETAIL = {
         {"$ref": "#/components/schemas/Forum"},
         {
             "type": "object",
-            "required": ["fields", "items"],
+            "required": ["description", "description_en", "fields", "items"],
             "properties": {
+                "description": {"type": "string"},
+                "description_en": {"type": "string", "nullable": True},
                 "fields": {
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "required": ["name", "envelope"],
+                        "required": ["name", "name_en", "envelope"],
                         "properties": {
                             "name": {"type": "string"},
+                            "name_en": {"type": "string", "nullable": True},
                             "envelope": {"type": "integer", "nullable": True},
                         },
                     },
@@ -107,14 +131,35 @@ FORUM_DETAIL = {
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "required": ["id", "title", "summary", "field", "cost", "status"],
+                        "required": [
+                            "id",
+                            "title",
+                            "title_en",
+                            "summary",
+                            "summary_en",
+                            "proposer",
+                            "location",
+                            "field",
+                            "cost",
+                            "status",
+                            "image",
+                        ],
                         "properties": {
                             "id": {"type": "string"},
                             "title": {"type": "string"},
+                            "title_en": {"type": "string", "nullable": True},
                             "summary": {"type": "string"},
+                            "summary_en": {"type": "string", "nullable": True},
+                            "proposer": {"type": "string", "nullable": True},
+                            "location": {"type": "string", "nullable": True},
                             "field": {"type": "string", "nullable": True},
                             "cost": {"type": "integer"},
                             "status": {"type": "string"},
+                            "image": {
+                                "type": "string",
+                                "nullable": True,
+                                "description": "The item's picture (JPEG), when it has one",
+                            },
                         },
                     },
                 },

@@ -1,81 +1,42 @@
-"""Discussion use cases: posting, replying, reporting and moderating comments.
+"""Discussion use cases: posting, replying and reporting comments (moderation is in
+``deliberation.moderation``, a resident's own edits in ``deliberation.comment_edits``).
 
 Each use case runs its queries here and commits at most once; a refusal raises
 ``CommentRefused`` before anything is added, so nothing is stored. Bodies are stored as
 typed and rendered at display time by ``render_markdown``.
 """
 
-import re
 from dataclasses import dataclass
 from dataclasses import field
 
 from flask import abort
 from flask_babel import gettext as _
-from markdown_it import MarkdownIt
-from markupsafe import Markup
 from sqlalchemy import func
 from sqlalchemy import select
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from auth.models import User
 from auth.services import display_name
-from core import audit
 from core import clock
 from core.errors import DomainError
 from core.extensions import db
+from deliberation import comment_rules
 from deliberation import services
+from deliberation.markdown import render_markdown  # noqa: F401  (the comments' renderer)
 from deliberation.models import AgendaItem
 from deliberation.models import Comment
 from deliberation.models import CommentReport
-from deliberation.models import District
 from deliberation.models import Forum
 from deliberation.models import STANCES
 from deliberation.phases import CLOSED
 
 MAX_BODY = 2000
 MAX_REASON = 500
-QUEUE_SIZE = 50
 DISCUSSION_PHASES = ("deliberation", "voting")
 
 
 class CommentRefused(DomainError):
     """The comment, report or moderation step is not allowed; nothing was stored."""
-
-
-# --- Markdown -------------------------------------------------------------------------
-
-_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
-_SAFE_SCHEMES = {"http", "https", "mailto"}
-
-
-def _safe_link(url: str) -> bool:
-    """Only web and mail links (or relative ones) become links; anything else stays text."""
-    scheme = _SCHEME.match(url.strip())
-    return scheme is None or scheme.group(1).lower() in _SAFE_SCHEMES
-
-
-def _link_open(self, tokens, idx, options, env):
-    tokens[idx].attrSet("rel", "nofollow ugc noopener")
-    return self.renderToken(tokens, idx, options, env)
-
-
-def _markdown() -> MarkdownIt:
-    # CommonMark without raw HTML: a typed <script> is text. Images are off so a comment
-    # cannot make readers' browsers fetch third-party URLs; line breaks are kept.
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
-    md.disable("image")
-    md.validateLink = _safe_link
-    md.add_render_rule("link_open", _link_open)
-    return md
-
-
-_MD = _markdown()
-
-
-def render_markdown(text: str) -> Markup:
-    """Render a comment body as sanitised HTML: CommonMark, no raw HTML, safe links only."""
-    return Markup(_MD.render(text or ""))
 
 
 # --- who may post, and when -----------------------------------------------------------
@@ -92,7 +53,7 @@ def may_comment(user: User, forum: Forum) -> bool:
     return user.district_code == code or user.has_role("district_team", code)
 
 
-def _refusal(item: AgendaItem, user: User | None) -> CommentRefused | None:
+def refusal_for(item: AgendaItem, user: User | None) -> CommentRefused | None:
     forum = item.forum
     if item.status == "withdrawn":
         return CommentRefused(
@@ -139,12 +100,17 @@ def discussion_for(item: AgendaItem, user: User | None) -> Discussion:
     for comment in rows:
         if comment.parent_id is not None and comment.parent_id in threads:
             threads[comment.parent_id].replies.append(comment)
-    refusal = _refusal(item, user)
+    kept = []
+    for thread in threads.values():
+        show, replies = comment_rules.shown_thread(thread.comment, thread.replies)
+        if show:
+            kept.append(Thread(thread.comment, replies))
+    refusal = refusal_for(item, user)
     closed = refusal is not None and refusal.code in ("withdrawn", "closed")
     return Discussion(
         item=item,
-        threads=list(threads.values()),
-        count=sum(1 for c in rows if not c.hidden),
+        threads=kept,
+        count=sum(1 for c in rows if not c.hidden and c.deleted_at is None),
         open=not closed,
         can_post=user is not None and refusal is None,
         note=refusal.message if refusal is not None else None,
@@ -156,7 +122,11 @@ def counts_by_item(forum_id: int) -> dict[int, int]:
     query = (
         select(Comment.item_id, func.count(Comment.id))
         .join(AgendaItem, AgendaItem.id == Comment.item_id)
-        .where(AgendaItem.forum_id == forum_id, Comment.hidden.is_(False))
+        .where(
+            AgendaItem.forum_id == forum_id,
+            Comment.hidden.is_(False),
+            Comment.deleted_at.is_(None),
+        )
         .group_by(Comment.item_id)
     )
     return {item_id: n for item_id, n in db.session.execute(query)}
@@ -165,7 +135,7 @@ def counts_by_item(forum_id: int) -> dict[int, int]:
 # --- posting --------------------------------------------------------------------------
 
 
-def _clean_body(body: str | None) -> str:
+def clean_body(body: str | None) -> str:
     text = (body or "").replace("\r\n", "\n").strip()
     if not text:
         raise CommentRefused(_("Write something before posting."), 400, "empty")
@@ -202,7 +172,7 @@ def _parent(item: AgendaItem, parent_id: int | None) -> Comment | None:
             400,
             "nested",
         )
-    if parent.hidden:
+    if parent.hidden or parent.deleted_at is not None:
         raise CommentRefused(_("A hidden comment cannot be replied to."), 409, "parent_hidden")
     return parent
 
@@ -217,10 +187,10 @@ def post_comment(
 ) -> Comment:
     """Post a comment, or a reply to a top-level comment, on an agenda item."""
     item = services.get_item(forum_id, item_id)
-    refusal = _refusal(item, user)
+    refusal = refusal_for(item, user)
     if refusal is not None:
         raise refusal
-    text = _clean_body(body)
+    text = clean_body(body)
     chosen = _clean_stance(stance)
     parent = _parent(item, parent_id)
     comment = Comment(
@@ -247,7 +217,7 @@ def _public_comment(comment_id: int) -> Comment:
     return comment
 
 
-def _clean_reason(reason: str | None, required: bool) -> str:
+def clean_reason(reason: str | None, required: bool) -> str:
     text = (reason or "").strip()
     if required and not text:
         raise CommentRefused(_("Give a reason for hiding this comment."), 400, "reason")
@@ -263,7 +233,7 @@ def report_comment(comment_id: int, user: User, reason: str | None = None) -> tu
     comment = _public_comment(comment_id)
     if comment.author_key == user.voter_key:
         raise CommentRefused(_("You cannot report your own comment."), 409, "own_comment")
-    text = _clean_reason(reason, required=False)
+    text = clean_reason(reason, required=False)
     existing = db.session.execute(
         select(CommentReport.id).where(
             CommentReport.comment_id == comment.id, CommentReport.reporter_key == user.voter_key
@@ -285,174 +255,3 @@ def report_comment(comment_id: int, user: User, reason: str | None = None) -> tu
         db.session.rollback()
         return db.session.get(Comment, comment_id), False
     return comment, True
-
-
-# --- moderation -----------------------------------------------------------------------
-
-
-@dataclass
-class QueueEntry:
-    comment: Comment
-    reports: list[CommentReport]
-
-
-@dataclass
-class ModerationQueue:
-    districts: list[str]
-    reported: list[QueueEntry]
-    hidden: list[QueueEntry]
-    recent: list[QueueEntry]
-
-
-def _team_comments(codes: set[str]):
-    return (
-        select(Comment)
-        .join(AgendaItem, AgendaItem.id == Comment.item_id)
-        .join(Forum, Forum.id == AgendaItem.forum_id)
-        .join(District, District.id == Forum.district_id)
-        .where(District.code.in_(codes))
-    )
-
-
-def moderation_queue(user: User) -> ModerationQueue:
-    """Reported, hidden and recent comments on the forums of the user's team districts."""
-    codes = user.team_districts()
-    if not codes:
-        abort(403)
-    open_reports = select(CommentReport.comment_id).where(CommentReport.resolved.is_(False))
-    base = _team_comments(codes)
-    reported = list(
-        db.session.execute(
-            base.where(Comment.hidden.is_(False), Comment.id.in_(open_reports)).order_by(Comment.id)
-        ).scalars()
-    )
-    hidden = list(
-        db.session.execute(
-            base.where(Comment.hidden.is_(True))
-            .order_by(Comment.hidden_at.desc(), Comment.id.desc())
-            .limit(QUEUE_SIZE)
-        ).scalars()
-    )
-    reported_ids = [c.id for c in reported]
-    recent = list(
-        db.session.execute(
-            base.where(Comment.hidden.is_(False), Comment.id.not_in(reported_ids))
-            .order_by(Comment.created_at.desc(), Comment.id.desc())
-            .limit(QUEUE_SIZE)
-        ).scalars()
-    )
-    ids = {c.id for c in reported + hidden + recent}
-    reports: dict[int, list[CommentReport]] = {i: [] for i in ids}
-    if ids:
-        query = (
-            select(CommentReport)
-            .where(CommentReport.comment_id.in_(ids))
-            .order_by(CommentReport.created_at, CommentReport.id)
-        )
-        for report in db.session.execute(query).scalars():
-            reports[report.comment_id].append(report)
-
-    def entries(comments: list[Comment], unresolved: bool = False) -> list[QueueEntry]:
-        return [
-            QueueEntry(c, [r for r in reports[c.id] if not (unresolved and r.resolved)])
-            for c in comments
-        ]
-
-    return ModerationQueue(
-        districts=sorted(codes),
-        reported=entries(reported, unresolved=True),
-        hidden=entries(hidden),
-        recent=entries(recent),
-    )
-
-
-def _moderated_comment(comment_id: int, user: User) -> Comment:
-    """The comment, if the user is on the team of its forum's district (403 otherwise)."""
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        abort(404)
-    if not user.has_role("district_team", comment.item.forum.district.code):
-        raise CommentRefused(
-            _("Only the district team of this forum can moderate its comments."), 403, "forbidden"
-        )
-    return comment
-
-
-def _resolve_reports(comment_id: int) -> int:
-    result = db.session.execute(
-        update(CommentReport)
-        .where(CommentReport.comment_id == comment_id, CommentReport.resolved.is_(False))
-        .values(resolved=True)
-    )
-    return result.rowcount
-
-
-def _snapshot(comment: Comment) -> dict:
-    return {
-        "hidden": comment.hidden,
-        "hidden_reason": comment.hidden_reason,
-        "item": comment.item_id,
-        "author": comment.author_name,
-        "stance": comment.stance,
-        "body": comment.body,
-    }
-
-
-def hide_comment(comment_id: int, user: User, reason: str | None) -> Comment:
-    """Hide a comment with a reason; its body stays in the audit log and the database."""
-    comment = _moderated_comment(comment_id, user)
-    text = _clean_reason(reason, required=True)
-    if comment.hidden:
-        raise CommentRefused(_("This comment is already hidden."), 409, "already_hidden")
-    before = _snapshot(comment)
-    comment.hidden = True
-    comment.hidden_reason = text
-    comment.hidden_at = clock.now()
-    resolved = _resolve_reports(comment.id)
-    after = {"hidden": True, "hidden_reason": text, "reports_resolved": resolved}
-    audit.record(
-        user.actor, "comment.hide", f"comment:{comment.id}", before=before, after=after, reason=text
-    )
-    db.session.commit()
-    return comment
-
-
-def restore_comment(comment_id: int, user: User, reason: str | None = None) -> Comment:
-    """Show a hidden comment again."""
-    comment = _moderated_comment(comment_id, user)
-    text = _clean_reason(reason, required=False)
-    if not comment.hidden:
-        raise CommentRefused(_("This comment is not hidden."), 409, "not_hidden")
-    before = _snapshot(comment)
-    comment.hidden = False
-    comment.hidden_reason = None
-    comment.hidden_at = None
-    audit.record(
-        user.actor,
-        "comment.restore",
-        f"comment:{comment.id}",
-        before=before,
-        after={"hidden": False},
-        reason=text or None,
-    )
-    db.session.commit()
-    return comment
-
-
-def keep_comment(comment_id: int, user: User) -> Comment:
-    """Close the open reports on a comment the team decided to keep visible."""
-    comment = _moderated_comment(comment_id, user)
-    if comment.hidden:
-        raise CommentRefused(_("This comment is already hidden."), 409, "already_hidden")
-    resolved = _resolve_reports(comment.id)
-    if not resolved:
-        raise CommentRefused(_("This comment has no open reports."), 409, "no_reports")
-    audit.record(
-        user.actor,
-        "comment.keep",
-        f"comment:{comment.id}",
-        before={"open_reports": resolved},
-        after={"open_reports": 0},
-    )
-    db.session.commit()
-    return comment

@@ -21,11 +21,15 @@ from wtforms import StringField
 from wtforms import TextAreaField
 
 from auth.decorators import role_required
+from core import clock
 from core.extensions import limiter
 from core.forms import Form
 from core.forms import form_error
 from core.forms import parse_int
+from deliberation import comment_edits
+from deliberation import comment_rules
 from deliberation import comments
+from deliberation import moderation as moderating
 from deliberation import services
 
 bp = Blueprint("discussion", __name__)
@@ -54,6 +58,14 @@ class CommentForm(Form):
         self.stance.choices = _stance_choices()
 
 
+class EditForm(Form):
+    body = TextAreaField()
+
+
+class DeleteForm(Form):
+    pass
+
+
 class ReportForm(Form):
     reason = StringField()
 
@@ -74,6 +86,22 @@ def discussion_for(item):
 @bp.app_template_global("comment_form")
 def comment_form() -> CommentForm:
     return CommentForm(formdata=None)
+
+
+@bp.app_template_global("comment_editable")
+def comment_editable(comment) -> bool:
+    user = current_user if current_user.is_authenticated else None
+    return comment_edits.can_edit(comment, user)
+
+
+@bp.app_template_global("edit_minutes_left")
+def edit_minutes_left(comment) -> int:
+    return comment_rules.minutes_left(comment.created_at, clock.now())
+
+
+@bp.app_template_global("is_own_comment")
+def is_own_comment(comment) -> bool:
+    return current_user.is_authenticated and current_user.voter_key == comment.author_key
 
 
 @bp.app_template_global("stance_label")
@@ -155,6 +183,56 @@ def post(forum_id: int, item_id: int):
     )
 
 
+def _item_page(comment, error: comments.CommentRefused, **context):
+    """The comment's item page again, with the refusal's message and status."""
+    item = comment.item
+    page = render_template(
+        "deliberation/item.html",
+        item=item,
+        forum=item.forum,
+        state=services.state_of(item.forum),
+        comment_error=error.message,
+        **context,
+    )
+    return page, error.status
+
+
+def _back_to(comment, anchor: str = "discussion"):
+    item = comment.item
+    return redirect(
+        url_for("deliberation.item", forum_id=item.forum_id, item_id=item.id, _anchor=anchor)
+    )
+
+
+@bp.post("/comments/<int:comment_id>/edit")
+@login_required
+@limiter.limit(comment_limit, key_func=user_or_address)
+def edit(comment_id: int):
+    form = EditForm()
+    try:
+        _checked(form)
+        comment = comment_edits.edit_comment(comment_id, current_user, form.body.data)
+    except comments.CommentRefused as error:
+        comment = comment_edits.comment_or_404(comment_id)
+        return _item_page(comment, error, edited={"id": comment_id, "body": form.body.data})
+    flash(_("Your comment has been changed."), "success")
+    return _back_to(comment, f"comment-{comment.id}")
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+@limiter.limit(comment_limit, key_func=user_or_address)
+def delete(comment_id: int):
+    form = DeleteForm()
+    try:
+        _checked(form)
+        comment = comment_edits.delete_comment(comment_id, current_user)
+    except comments.CommentRefused as error:
+        return _item_page(comment_edits.comment_or_404(comment_id), error)
+    flash(_("Your comment has been deleted."), "success")
+    return _back_to(comment)
+
+
 @bp.post("/comments/<int:comment_id>/report")
 @login_required
 @limiter.limit(comment_limit, key_func=user_or_address)
@@ -183,7 +261,7 @@ def report(comment_id: int):
 @bp.get("/manage/moderation")
 @role_required("district_team")
 def moderation():
-    queue = comments.moderation_queue(current_user)
+    queue = moderating.moderation_queue(current_user)
     return render_template("deliberation/moderation.html", queue=queue, form=ModerationForm())
 
 
@@ -192,7 +270,7 @@ def moderation():
 def hide(comment_id: int):
     form = ModerationForm()
     _checked(form)
-    comments.hide_comment(comment_id, current_user, form.reason.data)
+    moderating.hide_comment(comment_id, current_user, form.reason.data)
     flash(_("The comment is hidden. The audit log keeps what it said."), "success")
     return redirect(url_for("discussion.moderation"))
 
@@ -202,7 +280,7 @@ def hide(comment_id: int):
 def restore(comment_id: int):
     form = ModerationForm()
     _checked(form)
-    comments.restore_comment(comment_id, current_user, form.reason.data)
+    moderating.restore_comment(comment_id, current_user, form.reason.data)
     flash(_("The comment is shown again."), "success")
     return redirect(url_for("discussion.moderation"))
 
@@ -212,6 +290,6 @@ def restore(comment_id: int):
 def keep(comment_id: int):
     form = ModerationForm()
     _checked(form)
-    comments.keep_comment(comment_id, current_user)
+    moderating.keep_comment(comment_id, current_user)
     flash(_("The comment stays visible and its reports are closed."), "success")
     return redirect(url_for("discussion.moderation"))

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import BooleanField
 from wtforms import DateTimeLocalField
 from wtforms import SelectField
@@ -49,7 +50,9 @@ def forum_form_data(forum) -> dict:
     return {
         "district": forum.district.code,
         "title": forum.title,
+        "title_en": forum.title_en,
         "description": forum.description,
+        "description_en": forum.description_en,
         "voting_starts_at": to_seoul(forum.voting_starts_at),
         "voting_ends_at": to_seoul(forum.voting_ends_at),
         "min_picks": forum.min_picks,
@@ -67,7 +70,11 @@ def forum_form_data(forum) -> dict:
 class ForumForm(Form):
     district = SelectField(_l("District"), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title in English (optional)"), validators=[Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    description_en = TextAreaField(
+        _l("Description in English (optional)"), validators=[Length(max=5000)]
+    )
     voting_starts_at = DateTimeLocalField(
         _l("Voting opens (KST)"),
         format="%Y-%m-%dT%H:%M",
@@ -138,8 +145,13 @@ def item_status_label(code: str) -> str:
 class ItemForm(Form):
     external_id = StringField(_l("Item number"), validators=[DataRequired(), Length(max=64)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
+    title_en = StringField(_l("Title in English (optional)"), validators=[Length(max=500)])
     summary = TextAreaField(_l("Summary"), validators=[Length(max=5000)])
+    summary_en = TextAreaField(_l("Summary in English (optional)"), validators=[Length(max=5000)])
     proposer = StringField(_l("Proposed by"), validators=[Optional(), Length(max=200)])
+    location = StringField(
+        _l("Where (neighbourhood, optional)"), validators=[Optional(), Length(max=100)]
+    )
     cost = AmountField(
         _l("Cost (KRW)"),
         validators=[InputRequired(message=WHOLE_KRW), NumberRange(min=1, message=WHOLE_KRW)],
@@ -149,6 +161,14 @@ class ItemForm(Form):
         _l("Status"),
         choices=choices(ITEM_STATUS_LABELS.items()),
         default="approved",
+    )
+
+
+class ImageForm(Form):
+    picture = FileField(_l("Picture (JPEG, PNG or WebP, up to 5 MB)"))
+    alt = StringField(
+        _l("What the picture shows, for people who cannot see it"),
+        validators=[Length(max=300)],
     )
 
 

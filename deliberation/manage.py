@@ -18,6 +18,7 @@ from deliberation import services
 from deliberation.forms import FieldForm
 from deliberation.forms import forum_form_data
 from deliberation.forms import ForumForm
+from deliberation.forms import ImageForm
 from deliberation.forms import ItemForm
 from deliberation.forms import phase_label
 from deliberation.forms import PhaseForm
@@ -32,7 +33,9 @@ team_only = role_required("district_team")
 def _forum_input(form: ForumForm) -> services.ForumInput:
     return services.ForumInput(
         title=form.title.data.strip(),
+        title_en=(form.title_en.data or "").strip(),
         description=(form.description.data or "").strip(),
+        description_en=(form.description_en.data or "").strip(),
         starts_at=to_utc(form.voting_starts_at.data),
         ends_at=to_utc(form.voting_ends_at.data),
         min_picks=form.min_picks.data,
@@ -51,8 +54,11 @@ def _item_input(form: ItemForm) -> services.ItemInput:
     return services.ItemInput(
         external_id=form.external_id.data.strip(),
         title=form.title.data.strip(),
+        title_en=(form.title_en.data or "").strip(),
         summary=(form.summary.data or "").strip(),
+        summary_en=(form.summary_en.data or "").strip(),
         proposer=(form.proposer.data or "").strip(),
+        location=(form.location.data or "").strip(),
         cost=form.cost.data,
         field_id=int(form.field_id.data) if form.field_id.data else None,
         status=form.status.data,
@@ -171,8 +177,7 @@ def item(forum_id: int, item_id: int | None = None):
     current = next((i for i in forum.items if i.id == item_id), None) if item_id else None
     if item_id and current is None:
         return _forum_page(forum, error=_("That item does not exist."), status=404)
-    form = ItemForm(obj=current, field_id=str(current.field_id or "") if current else "")
-    form.field_id.choices = choices([("", "-")] + [(f.id, f.name) for f in forum.fields])
+    form = _item_form(forum, current)
     error, status = None, 200
     if form.validate_on_submit():
         try:
@@ -184,12 +189,26 @@ def item(forum_id: int, item_id: int | None = None):
             return redirect(url_for("manage.forum", forum_id=forum_id))
     elif form.is_submitted():
         error, status = _("Check the highlighted fields."), 400
-    return (
-        render_template(
-            "deliberation/manage_item.html", forum=forum, item=current, form=form, error=error
-        ),
-        status,
+    return item_page(forum, current, form, error, status)
+
+
+def _item_form(forum, current) -> ItemForm:
+    form = ItemForm(obj=current, field_id=str(current.field_id or "") if current else "")
+    form.field_id.choices = choices([("", "-")] + [(f.id, f.name) for f in forum.fields])
+    return form
+
+
+def item_page(forum, current, form=None, error=None, status=200, image_form=None):
+    """The team's page for one item: its form, and its picture once it exists."""
+    page = render_template(
+        "deliberation/manage_item.html",
+        forum=forum,
+        item=current,
+        form=form or _item_form(forum, current),
+        image_form=image_form or ImageForm(formdata=None),
+        error=error,
     )
+    return page, status
 
 
 @bp.get("/forums/<int:forum_id>/phase")

@@ -6,6 +6,7 @@ from itertools import chain
 from sqlalchemy import CheckConstraint
 from sqlalchemy import event
 from sqlalchemy import ForeignKey
+from sqlalchemy import LargeBinary
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import true
@@ -45,6 +46,9 @@ class Forum(db.Model):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Optional English forms, shown on English pages when filled.
+    title_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     phase: Mapped[str] = mapped_column(String(16), default="draft")
     voting_starts_at: Mapped[datetime]
     voting_ends_at: Mapped[datetime]
@@ -109,13 +113,46 @@ class AgendaItem(db.Model):
     external_id: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(500))
     summary: Mapped[str] = mapped_column(Text, default="")
+    title_en: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    summary_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     proposer: Mapped[str] = mapped_column(String(200), default="")
+    # Where the item would happen, a neighbourhood (동) as the team writes it.
+    location: Mapped[str] = mapped_column(String(100), default="", server_default="")
     cost: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default="approved")
     position: Mapped[int] = mapped_column(default=0)
 
     forum: Mapped[Forum] = relationship(back_populates="items")
     field: Mapped[Field | None] = relationship(back_populates="items")
+    image: Mapped["ItemImage | None"] = relationship(
+        back_populates="item", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ItemImage(db.Model):
+    """The team's picture of an agenda item, resized and re-encoded when uploaded.
+
+    Stored in the database, beside the item it shows: app servers keep nothing on
+    disk, so any instance serves it, and a backup of the database holds it too. The
+    bytes are deferred: reading items never loads them.
+    """
+
+    __tablename__ = "item_images"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    media_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    # SHA-256 of the stored bytes: the image's version in its URL and its ETag.
+    digest: Mapped[str] = mapped_column(String(64))
+    # What the picture shows, read aloud by screen readers (the item's title if empty).
+    alt: Mapped[str] = mapped_column(String(300), default="")
+    uploaded_at: Mapped[datetime]
+
+    item: Mapped[AgendaItem] = relationship(back_populates="image")
 
 
 STANCES = ("support", "concern", "suggestion")
@@ -140,6 +177,10 @@ class Comment(db.Model):
     hidden: Mapped[bool] = mapped_column(default=False)
     hidden_reason: Mapped[str | None] = mapped_column(Text)
     hidden_at: Mapped[datetime | None]
+    # The author's own changes: the last edit, and the deletion (the body is then
+    # emptied; a deleted comment with replies shows as deleted, otherwise not at all).
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
 
     item: Mapped[AgendaItem] = relationship()
     replies: Mapped[list["Comment"]] = relationship(order_by="Comment.id")

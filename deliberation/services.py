@@ -1,6 +1,5 @@
 """Forum queries used by the pages."""
 
-from dataclasses import dataclass
 
 from flask import abort
 from flask_babel import gettext as _
@@ -15,11 +14,14 @@ from core.errors import DomainError
 from core.extensions import db
 from deliberation import locking
 from deliberation import rules
-from deliberation.forum_settings import apply_settings
-from deliberation.forum_settings import check_settings
-from deliberation.forum_settings import ForumInput
-from deliberation.forum_settings import settings_of
-from deliberation.forum_settings import snapshot
+from deliberation.inputs import apply_item
+from deliberation.inputs import apply_settings
+from deliberation.inputs import check_settings
+from deliberation.inputs import current_settings
+from deliberation.inputs import forum_snapshot
+from deliberation.inputs import ForumInput
+from deliberation.inputs import item_snapshot
+from deliberation.inputs import ItemInput
 from deliberation.models import AgendaItem
 from deliberation.models import District
 from deliberation.models import Field
@@ -162,7 +164,7 @@ def create_forum(user: User, district_code: str, values: ForumInput) -> Forum:
     apply_settings(forum, values)
     db.session.add(forum)
     db.session.flush()
-    audit.record(user.actor, "forum.create", f"forum:{forum.id}", after=snapshot(forum))
+    audit.record(user.actor, "forum.create", f"forum:{forum.id}", after=forum_snapshot(forum))
     db.session.commit()
     return forum
 
@@ -174,10 +176,10 @@ def update_forum(user: User, forum_id: int, values: ForumInput) -> Forum:
     except rules.RuleError as error:
         raise refuse(error) from None
     check_settings(values, {f.name: f.envelope for f in forum.fields})
-    before = snapshot(forum)
+    before = forum_snapshot(forum)
     apply_settings(forum, values)
     audit.record(
-        user.actor, "forum.update", f"forum:{forum.id}", before=before, after=snapshot(forum)
+        user.actor, "forum.update", f"forum:{forum.id}", before=before, after=forum_snapshot(forum)
     )
     db.session.commit()
     return forum
@@ -205,7 +207,7 @@ def save_field(
         raise DomainError(_("A field named %(name)s exists already.", name=name), status=422)
     envelopes = {f.name: f.envelope for f in forum.fields if f is not field}
     envelopes[name] = envelope
-    check_settings(settings_of(forum), envelopes)
+    check_settings(current_settings(forum), envelopes)
     if envelope is not None:
         for item in forum.items:
             if item.field is field and field is not None and item.cost > envelope:
@@ -223,29 +225,6 @@ def save_field(
     )
     db.session.commit()
     return field
-
-
-@dataclass
-class ItemInput:
-    external_id: str
-    title: str
-    summary: str
-    proposer: str
-    cost: int
-    field_id: int | None
-    status: str
-
-
-def _item_snapshot(item: AgendaItem) -> dict:
-    return {
-        "external_id": item.external_id,
-        "title": item.title,
-        "summary": item.summary,
-        "proposer": item.proposer,
-        "cost": item.cost,
-        "field_id": item.field_id,
-        "status": item.status,
-    }
 
 
 def save_item(user: User, forum_id: int, item_id: int | None, values: ItemInput) -> AgendaItem:
@@ -274,20 +253,14 @@ def save_item(user: User, forum_id: int, item_id: int | None, values: ItemInput)
         rules.check_item_cost(values.cost, field.envelope if field else None, forum.envelope)
     except rules.RuleError as error:
         raise refuse(error) from None
-    before = _item_snapshot(item) if item else None
+    before = item_snapshot(item) if item else None
     if item is None:
         item = AgendaItem(forum=forum, position=len(forum.items))
         db.session.add(item)
-    item.external_id = values.external_id
-    item.title = values.title
-    item.summary = values.summary
-    item.proposer = values.proposer
-    item.cost = values.cost
-    item.field = field
-    item.status = values.status
+    apply_item(item, values, field)
     db.session.flush()
     audit.record(
-        user.actor, "item.save", f"item:{item.id}", before=before, after=_item_snapshot(item)
+        user.actor, "item.save", f"item:{item.id}", before=before, after=item_snapshot(item)
     )
     db.session.commit()
     return item

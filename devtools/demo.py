@@ -21,6 +21,9 @@ from deliberation.models import Forum
 from devtools import demo_ballots
 from devtools import demo_cycle
 from devtools.demo_ballots import Electorate
+from devtools.demo_english import CURRENT_ENGLISH
+from devtools.demo_english import FORUM_DESCRIPTION_EN
+from devtools.demo_english import FORUM_TITLE_EN
 from voting.oversight import forum_scan
 from voting.publishing import publication
 
@@ -292,6 +295,13 @@ def _forum(
     return forum
 
 
+def _in_english(forum: Forum, year: int) -> None:
+    forum.title_en = FORUM_TITLE_EN.format(year=year)
+    forum.description_en = FORUM_DESCRIPTION_EN
+    for item, (title_en, summary_en, place) in zip(forum.items, CURRENT_ENGLISH, strict=True):
+        item.title_en, item.summary_en, item.location = title_en, summary_en, place
+
+
 def seed_demo() -> list[str]:
     """Create the demo forums if they are missing; running it again changes nothing."""
     done = []
@@ -299,7 +309,7 @@ def seed_demo() -> list[str]:
     if not db.session.execute(select(Forum.id).filter_by(slug=CURRENT_SLUG)).first():
         now = clock.now().astimezone(SEOUL).replace(minute=0, second=0, microsecond=0)
         starts = now.astimezone(UTC)
-        _forum(
+        forum = _forum(
             district,
             CURRENT_SLUG,
             f"{now.year}년 영등포구 열린공론장",
@@ -310,6 +320,7 @@ def seed_demo() -> list[str]:
             starts + timedelta(days=7),
             CURRENT_ITEMS,
         )
+        _in_english(forum, now.year)
         done.append(CURRENT_SLUG)
     if not db.session.execute(select(Forum.id).filter_by(slug=PAST_SLUG)).first():
         forum = _forum(

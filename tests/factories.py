@@ -110,7 +110,7 @@ def deliberated(team: User, forum_id: int) -> Forum:
     if forum.phase in ("draft", "proposals"):
         forum = services.change_phase(team, forum_id, "deliberation")
     ends = min(datetime.now(UTC), forum.voting_starts_at)
-    settings = replace(services.settings_of(forum), deliberation_ends_at=ends)
+    settings = replace(services.current_settings(forum), deliberation_ends_at=ends)
     return services.update_forum(team, forum_id, settings)
 
 

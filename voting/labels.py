@@ -68,6 +68,7 @@ AUDIT_ACTIONS = {
     "publication.withdraw": _l("Publication proposal withdrawn"),
     "audit.sign_legacy": _l("Earlier entries signed with the audit key"),
     "item.save": _l("Item saved"),
+    "item.image": _l("Item picture changed"),
     "field.save": _l("Field saved"),
     "comment.hide": _l("Comment hidden"),
     "comment.restore": _l("Comment shown again"),

@@ -76,7 +76,9 @@ def test_residents_discuss_and_the_team_hides_a_reported_comment(
     expect(author.locator("#comment-count")).to_contain_text("1")
 
     # The author's reply, one level down.
-    reply_box = comment.locator(":scope > details").filter(has=author.locator("textarea"))
+    reply_box = comment.locator(":scope > details").filter(
+        has=author.locator(f"#reply-{comment_id}")
+    )
     reply_box.locator("summary").click()
     author.fill(f"#reply-{comment_id}", REPLY)
     reply_box.locator("button[type=submit]").click()

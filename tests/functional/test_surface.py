@@ -99,6 +99,7 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(app,
 PUBLIC = {"index", "static", "core.", "deliberation.", "deliberation_api.", "voting_api.", "api."}
 PUBLIC |= {"devidp.", "downloads.", "results.show", "voting.receipt_check"}
 PUBLIC |= {"proofs.receipt_proof", "proposals.", "proposals_api.", "followup.", "followup_api."}
+PUBLIC |= {"proofs.receipt_proof", "item_images.show"}
 STAFF = {"manage.": "team", "publication.": "team", "assisted.": "team"}
 STAFF |= {"discussion.moderation": "team"}
 STAFF |= {"proposals.manage": "team", "turnout.": "team", "followup.manage": "team"}

@@ -12,6 +12,7 @@ from core import audit
 from core.audit import AuditEntry
 from core.extensions import db
 from deliberation import comments
+from deliberation import moderation
 from deliberation.models import Comment
 from deliberation.models import CommentReport
 from tests import factories
@@ -52,7 +53,7 @@ def test_hide_then_restore_is_audited_with_the_hidden_body(posted):
     forum, item, comment = posted
     team = team_member("kim-official", "11560")
 
-    comments.hide_comment(comment.id, team, "  abusive language ")
+    moderation.hide_comment(comment.id, team, "  abusive language ")
     db.session.expire_all()
     hidden = db.session.get(Comment, comment.id)
     assert hidden.hidden and hidden.hidden_reason == "abusive language"
@@ -68,7 +69,7 @@ def test_hide_then_restore_is_audited_with_the_hidden_body(posted):
     view = comments.discussion_for(item, None)
     assert view.count == 0 and view.threads[0].comment.hidden
 
-    comments.restore_comment(comment.id, team, "reviewed again")
+    moderation.restore_comment(comment.id, team, "reviewed again")
     db.session.expire_all()
     restored = db.session.get(Comment, comment.id)
     assert not restored.hidden and restored.hidden_reason is None
@@ -87,17 +88,17 @@ def test_hiding_needs_a_reason_and_twice_is_refused(posted):
     _, _, comment = posted
     team = team_member("kim-official", "11560")
     with pytest.raises(comments.CommentRefused) as refused:
-        comments.hide_comment(comment.id, team, "   ")
+        moderation.hide_comment(comment.id, team, "   ")
     assert refused.value.status == 400
-    comments.hide_comment(comment.id, team, "spam")
+    moderation.hide_comment(comment.id, team, "spam")
     with pytest.raises(comments.CommentRefused) as again:
-        comments.hide_comment(comment.id, team, "spam")
+        moderation.hide_comment(comment.id, team, "spam")
     assert again.value.status == 409
     assert len(entries("comment.hide")) == 1
     db.session.rollback()
-    comments.restore_comment(comment.id, team)
+    moderation.restore_comment(comment.id, team)
     with pytest.raises(comments.CommentRefused):
-        comments.restore_comment(comment.id, team)
+        moderation.restore_comment(comment.id, team)
     assert audit.verify().ok
 
 
@@ -105,7 +106,7 @@ def test_another_districts_team_gets_403_and_nothing_changes(posted):
     _, _, comment = posted
     outsider = team_member("park-official", "11680")
     with pytest.raises(comments.CommentRefused) as refused:
-        comments.hide_comment(comment.id, outsider, "not mine to hide")
+        moderation.hide_comment(comment.id, outsider, "not mine to hide")
     assert refused.value.status == 403
     db.session.rollback()
     db.session.expire_all()
@@ -117,24 +118,24 @@ def test_another_districts_team_gets_403_and_nothing_changes(posted):
 def test_the_queue_lists_reported_recent_and_hidden_comments(posted):
     _, _, comment = posted
     team = team_member("kim-official", "11560")
-    queue = comments.moderation_queue(team)
+    queue = moderation.moderation_queue(team)
     assert [e.comment.id for e in queue.reported] == [comment.id]
     assert queue.reported[0].reports[0].reason == "insulting"
     assert queue.recent == []  # a reported comment is listed once, under reported
     assert queue.hidden == []
-    comments.hide_comment(comment.id, team, "abusive language")
-    queue = comments.moderation_queue(team)
+    moderation.hide_comment(comment.id, team, "abusive language")
+    queue = moderation.moderation_queue(team)
     assert queue.reported == [] and queue.recent == []
     assert [e.comment.id for e in queue.hidden] == [comment.id]
-    assert comments.moderation_queue(team_member("park-official", "11680")).hidden == []
+    assert moderation.moderation_queue(team_member("park-official", "11680")).hidden == []
 
 
 def test_keep_closes_reports_and_is_audited(posted):
     _, _, comment = posted
     team = team_member("kim-official", "11560")
-    comments.keep_comment(comment.id, team)
+    moderation.keep_comment(comment.id, team)
     assert db.session.execute(select(CommentReport.resolved)).scalar_one() is True
-    assert comments.moderation_queue(team).reported == []
+    assert moderation.moderation_queue(team).reported == []
     assert len(entries("comment.keep")) == 1
     with pytest.raises(comments.CommentRefused):
-        comments.keep_comment(comment.id, team)
+        moderation.keep_comment(comment.id, team)

@@ -25,6 +25,7 @@ from voting.casting import receipts
 from voting.casting import services
 from voting.casting.forms import BallotForm
 from voting.casting.forms import ReceiptCheckForm
+from voting.publishing import outcome_pages
 
 bp = Blueprint("voting", __name__)
 DEVICE_COOKIE = "did"
@@ -138,15 +139,16 @@ def confirm(forum_id: int):
 @bp.get("/forums/<int:forum_id>/my-ballot")
 @login_required
 def my_ballot(forum_id: int):
-    forum, ballot, items = services.my_ballot(forum_id, current_user)
-    if ballot is None:
+    mine = outcome_pages.my_ballot(forum_id, current_user)
+    if mine.ballot is None:
         return redirect(url_for("voting.ballot", forum_id=forum_id))
     return render_template(
         "voting/receipt.html",
-        forum=forum,
-        ballot=ballot,
-        items=items,
-        code=receipts.display(ballot.receipt_code),
+        forum=mine.forum,
+        ballot=mine.ballot,
+        items=mine.items,
+        outcomes=mine.outcomes,
+        code=receipts.display(mine.ballot.receipt_code),
     )
 
 
@@ -156,9 +158,10 @@ def receipt_check():
     form = ReceiptCheckForm(request.args)
     status = None
     error = None
+    outcomes = []
     if form.code.data:
         try:
-            status = services.check_receipt(form.code.data)
+            status, outcomes = outcome_pages.check_receipt(form.code.data)
         except DomainError as exc:
             error = exc.message
     code = 400 if error else 200
@@ -167,6 +170,7 @@ def receipt_check():
             "voting/receipt_check.html",
             form=form,
             status=status,
+            outcomes=outcomes,
             error=error,
             display=receipts.display,
         ),

@@ -68,13 +68,15 @@ def _field_rows(forum: Forum, rows: list[dict]) -> list[dict]:
     ]
 
 
-def _row(item: dict, names_en: dict) -> dict:
-    """A payload item for the page: its field's English name, and under equal shares
-    how it was paid (``funded_by``) and what each supporter paid on average."""
+def _row(item: dict, names_en: dict, titles_en: dict) -> dict:
+    """A payload item for the page: its field's English name and its own English
+    title (where the team gave them), and under equal shares how it was paid
+    (``funded_by``) and what each supporter paid on average."""
     votes = item["votes"]
     return dict(
         item,
         field_en=names_en.get(item["field"]) or "",
+        title_en=titles_en.get(item["id"]) or "",
         funded_by=item.get("funded_by"),
         each=item["cost"] // votes if votes else None,
     )
@@ -95,7 +97,8 @@ def _protected(cells: dict) -> dict:
 
 def view_of(payload: dict, forum: Forum, snapshot: ResultSnapshot | None) -> ResultView:
     names_en = {f.name: f.name_en for f in forum.fields}
-    rows = [_row(item, names_en) for item in payload["items"]]
+    titles_en = {i.external_id: i.title_en for i in forum.items}
+    rows = [_row(item, names_en, titles_en) for item in payload["items"]]
     return ResultView(
         forum=forum,
         rule=payload["rule"],
