@@ -2,8 +2,10 @@
 
 from flask import Blueprint
 from flask import render_template
+from flask_login import current_user
 
 from core import clock
+from core import hooks
 from deliberation import comments
 from deliberation import services
 
@@ -25,6 +27,8 @@ def forum(forum_id: int):
         state=services.state_of(forum),
         groups=services.grouped_items(forum),
         comment_counts=comments.counts_by_item(forum.id),
+        # The signed-in resident's ballot here, if any (voting owns ballots).
+        my_ballot=hooks.ask(hooks.RESIDENT_BALLOT)(forum.id, current_user),
         now=clock.now(),
     )
 

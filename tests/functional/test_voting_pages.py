@@ -73,7 +73,7 @@ def test_pick_review_confirm_receipt(client, app):
     ids = factories.item_ids(forum)
     token, review = vote(client, forum, ids[:3])
     assert review.status_code == 200
-    assert "Item 1" in text(review) and "450,000,000원" in text(review)
+    assert "Item 1" in text(review) and "4억 5,000만 원" in text(review)
     assert count_ballots() == 0  # reviewing stores nothing
     confirm = client.post(
         f"/forums/{forum.id}/ballot/confirm",
