@@ -48,17 +48,25 @@
     return template.replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
   }
 
-  function line(text, className) {
+  function line(text, className, id) {
     var p = document.createElement("p");
     p.className = className;
+    if (id) p.id = id;
     p.textContent = text;
     return p;
   }
 
   function drawBar(picked, total) {
     status.textContent = "";
-    var first = fill(words.count, { n: picked, max: max }) + " · " + fill(words.total, { total: money(total) });
-    status.appendChild(line(first, "budget-line"));
+    var first = line("", "budget-line", "pick-count");
+    [fill(words.count, { n: picked, max: max }), fill(words.total, { total: money(total) })].forEach(function (text, n) {
+      if (n) first.appendChild(document.createTextNode(" · "));
+      var part = document.createElement("span");
+      part.className = "nowrap";
+      part.textContent = text;
+      first.appendChild(part);
+    });
+    status.appendChild(first);
     if (cap) {
       var meter = document.createElement("div");
       meter.className = "budget-meter" + (total > cap ? " over" : "");
@@ -70,7 +78,7 @@
       var left = total > cap
         ? fill(words.over, { over: money(total - cap), cap: money(cap) })
         : fill(words.left, { left: money(cap - total), cap: money(cap) });
-      status.appendChild(line(left, "budget-line small" + (total > cap ? " over-text" : "")));
+      status.appendChild(line(left, "budget-line small" + (total > cap ? " over-text" : ""), "budget-left"));
     }
   }
 
@@ -132,7 +140,9 @@
     window.history.replaceState(null, "", url);
   }
   if (fieldSelect && sortSelect) {
-    document.getElementById("filter-apply").hidden = true;
+    var apply = document.getElementById("filter-apply");
+    apply.hidden = true;
+    apply.disabled = true;
     fieldSelect.addEventListener("change", arrange);
     sortSelect.addEventListener("change", arrange);
   }

@@ -125,7 +125,7 @@ def test_a_resident_who_voted_is_told_so_on_the_forum_page_and_in_my_ballots(cli
     assert 'id="my-vote"' in page and "투표 완료" in page and "투표하기" not in page
     code = re.search(r'class="mono receipt-inline">([A-Z2-7-]{24})<', page).group(1)
     assert "A-01 · Item 1" in page and "A-03 · Item 3" in page
-    assert 'href="/my-ballots"' in page and ">내 투표<" in page
+    assert 'href="/my-ballots" id="nav-my-ballots">내 투표 확인<' in page
     mine = text(client.get("/my-ballots"))
     assert code in mine and forum.title in mine and "투표 완료" in mine
     ballot = client.get(f"/forums/{forum.id}/ballot", follow_redirects=True)
