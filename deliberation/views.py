@@ -37,5 +37,9 @@ def forum(forum_id: int):
 def item(forum_id: int, item_id: int):
     item = services.get_item(forum_id, item_id)
     return render_template(
-        "deliberation/item.html", item=item, forum=item.forum, state=services.state_of(item.forum)
+        "deliberation/item.html",
+        item=item,
+        forum=item.forum,
+        state=services.state_of(item.forum),
+        my_ballot=hooks.ask(hooks.RESIDENT_BALLOT)(forum_id, current_user),
     )

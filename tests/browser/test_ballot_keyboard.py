@@ -166,3 +166,28 @@ def test_without_javascript_the_filter_is_a_form_that_keeps_the_picks(
         expect(page.locator("#pick-count")).to_contain_text("3개 중 1개 선택")
     finally:
         context.close()
+
+
+def test_the_budget_bar_reads_amounts_in_english_as_the_server_does(
+    live_server, page, sign_in, screenshot, fits_phone
+):
+    forum = capped_forum()
+    page.context.add_cookies([{"name": "lang", "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}/forums/{forum.id}/ballot")
+    sign_in(page, "english-resident")
+    status = page.locator("#budget-status")
+    expect(status).to_contain_text("0 of 3 picked")
+    boxes = page.locator("#ballot-form input[name=picks]")
+    boxes.nth(0).check()  # 120M
+    boxes.nth(2).check()  # 105M
+    expect(status).to_contain_text("total KRW 225 million")
+    expect(status).to_contain_text("KRW 25 million left of KRW 250 million")
+    boxes.nth(3).check()  # 50M
+    expect(status).to_contain_text("KRW 25 million over the limit of KRW 250 million")
+    fits_phone(page)
+    screenshot(page, "ballot-over-cap-en.png")
+    page.locator("#review-button").click()
+    expect(page.locator("#budget-status")).to_contain_text(
+        "KRW 25 million over the limit of KRW 250 million"
+    )
+    expect(page.locator("#ballot-error")).to_contain_text("Your picks add up to KRW 275 million")

@@ -126,6 +126,8 @@ def test_a_resident_who_voted_is_told_so_on_the_forum_page_and_in_my_ballots(cli
     code = re.search(r'class="mono receipt-inline">([A-Z2-7-]{24})<', page).group(1)
     assert "A-01 · Item 1" in page and "A-03 · Item 3" in page
     assert 'href="/my-ballots" id="nav-my-ballots">내 투표 확인<' in page
+    item = text(client.get(f"/forums/{forum.id}/items/{ids[4]}"))
+    assert 'id="my-vote"' in item and "투표하기" not in item
     mine = text(client.get("/my-ballots"))
     assert code in mine and forum.title in mine and "투표 완료" in mine
     ballot = client.get(f"/forums/{forum.id}/ballot", follow_redirects=True)
