@@ -2,8 +2,8 @@
 
 from types import SimpleNamespace
 
-from voting.ballot_page import budget
-from voting.ballot_page import ordered
+from voting.casting.ballot_page import budget
+from voting.casting.ballot_page import ordered
 
 
 def test_budget_counts_the_picks_and_what_is_left_of_the_cap():
