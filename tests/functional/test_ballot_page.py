@@ -164,3 +164,15 @@ def test_every_page_starts_with_a_skip_link(client, app):
         page = text(client.get(path))
         assert '<a class="skip-link" href="#main">본문으로 건너뛰기</a>' in page, path
         assert '<main id="main"' in page
+
+
+def test_the_filter_form_never_puts_the_csrf_token_in_a_url(client, app):
+    forum = factories.forum()
+    sign_in(client, factories.user())
+    page = text(client.get(f"/forums/{forum.id}/ballot"))
+    form = page[
+        page.index('id="ballot-form"') : page.index("</form>", page.index('id="ballot-form"'))
+    ]
+    assert 'type="hidden" name="csrf_token"' not in form and 'id="csrf_token"' not in form
+    button = re.search(r'<button type="submit" class="button" id="review-button"[^>]*>', form)
+    assert 'name="csrf_token"' in button.group(0)  # only the review button sends it
