@@ -15,7 +15,9 @@ bp = Blueprint("deliberation", __name__)
 def index():
     forums = services.list_forums()
     states = {forum.id: services.state_of(forum) for forum in forums}
-    return render_template("deliberation/index.html", forums=forums, states=states)
+    mine = hooks.ask(hooks.RESIDENT_BALLOT)
+    voted = {forum.id for forum in forums if mine(forum.id, current_user) is not None}
+    return render_template("deliberation/index.html", forums=forums, states=states, voted=voted)
 
 
 @bp.get("/forums/<int:forum_id>")

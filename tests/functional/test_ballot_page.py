@@ -126,6 +126,8 @@ def test_a_resident_who_voted_is_told_so_on_the_forum_page_and_in_my_ballots(cli
     code = re.search(r'class="mono receipt-inline">([A-Z2-7-]{24})<', page).group(1)
     assert "A-01 · Item 1" in page and "A-03 · Item 3" in page
     assert 'href="/my-ballots" id="nav-my-ballots">내 투표 확인<' in page
+    home = text(client.get("/"))
+    assert f'id="voted-{forum.id}"' in home and f"/forums/{forum.id}/my-ballot" in home
     item = text(client.get(f"/forums/{forum.id}/items/{ids[4]}"))
     assert 'id="my-vote"' in item and "투표하기" not in item
     mine = text(client.get("/my-ballots"))
@@ -139,6 +141,7 @@ def test_signed_out_the_header_still_asks_for_the_code(client, app):
     page = text(client.get(f"/forums/{forum.id}"))
     assert 'href="/receipt"' in page and 'href="/my-ballots"' not in page
     assert 'id="my-vote"' not in page and "투표하기" in page
+    assert f'id="voted-{forum.id}"' not in text(client.get("/"))
 
 
 def test_my_ballots_before_voting_says_there_are_none(client, app):
