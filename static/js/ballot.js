@@ -110,7 +110,9 @@
     b.addEventListener("click", function (event) {
       if (b.getAttribute("aria-disabled") === "true") {
         event.preventDefault();
-        status.appendChild(line(words.maxReached, "budget-line small over-text"));
+        var earlier = document.getElementById("max-warning");
+        if (earlier) earlier.remove();
+        status.appendChild(line(words.maxReached, "budget-line small over-text", "max-warning"));
       }
     });
     b.addEventListener("change", update);

@@ -80,6 +80,9 @@ def test_a_ballot_cast_with_the_keyboard_only(live_server, page, sign_in, screen
     page.keyboard.press("Space")
     expect(page.locator("#ballot-form input[name=picks]:checked")).to_have_count(3)
     expect(status).to_contain_text("먼저 하나를 빼 주세요")
+    page.keyboard.press("Space")  # said once, however often it is tried
+    expect(page.locator("#max-warning")).to_have_count(1)
+    expect(page.locator("#ballot-form input[name=picks]:checked")).to_have_count(3)
 
     # Forward to the review button; Enter sends the ballot to review.
     for _ in range(10):
