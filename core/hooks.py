@@ -26,6 +26,9 @@ FORUM_HAS_BALLOTS = Hook("forum_has_ballots", "forum id -> whether any ballot ex
 FORUM_PUBLICATION_PROPOSED = Hook(
     "forum_publication_proposed", "forum id -> whether a publication awaits approval"
 )
+RESIDENT_BALLOT = Hook(
+    "resident_ballot", "(forum id, user) -> the signed-in resident's ballot there, or None"
+)
 AUDIT_ANCHORS = Hook("audit_anchors", "() -> audit heads kept outside the audit table")
 
 _KEY = "hooks"

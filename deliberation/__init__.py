@@ -26,3 +26,4 @@ def init_app(app: Flask) -> None:
     # Answered by the voting feature, which owns ballots and publication.
     hooks.require(app, hooks.FORUM_HAS_BALLOTS, "deliberation")
     hooks.require(app, hooks.FORUM_PUBLICATION_PROPOSED, "deliberation")
+    hooks.require(app, hooks.RESIDENT_BALLOT, "deliberation")

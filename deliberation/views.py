@@ -2,8 +2,10 @@
 
 from flask import Blueprint
 from flask import render_template
+from flask_login import current_user
 
 from core import clock
+from core import hooks
 from deliberation import comments
 from deliberation import services
 
@@ -13,7 +15,9 @@ bp = Blueprint("deliberation", __name__)
 def index():
     forums = services.list_forums()
     states = {forum.id: services.state_of(forum) for forum in forums}
-    return render_template("deliberation/index.html", forums=forums, states=states)
+    mine = hooks.ask(hooks.RESIDENT_BALLOT)
+    voted = {forum.id for forum in forums if mine(forum.id, current_user) is not None}
+    return render_template("deliberation/index.html", forums=forums, states=states, voted=voted)
 
 
 @bp.get("/forums/<int:forum_id>")
@@ -25,6 +29,8 @@ def forum(forum_id: int):
         state=services.state_of(forum),
         groups=services.grouped_items(forum),
         comment_counts=comments.counts_by_item(forum.id),
+        # The signed-in resident's ballot here, if any (voting owns ballots).
+        my_ballot=hooks.ask(hooks.RESIDENT_BALLOT)(forum.id, current_user),
         now=clock.now(),
     )
 
@@ -33,5 +39,9 @@ def forum(forum_id: int):
 def item(forum_id: int, item_id: int):
     item = services.get_item(forum_id, item_id)
     return render_template(
-        "deliberation/item.html", item=item, forum=item.forum, state=services.state_of(item.forum)
+        "deliberation/item.html",
+        item=item,
+        forum=item.forum,
+        state=services.state_of(item.forum),
+        my_ballot=hooks.ask(hooks.RESIDENT_BALLOT)(forum_id, current_user),
     )

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The certified OpenID provider the interoperability tests sign in through: Node from
-# Debian, then npm's oidc-provider exactly as pinned in its package-lock.json.
+# Node from Debian, then each test tool exactly as pinned in its package-lock.json: the
+# certified OpenID provider the interoperability tests sign in through, and axe-core,
+# which the browser tests inject into every resident page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v node >/dev/null && command -v npm >/dev/null || scripts/apt-install.sh nodejs npm
-dir=tests/interop/oidc-provider
-# Installed already from this very lock: nothing to do.
-if [[ -f $dir/node_modules/.package-lock.json && $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
-  exit 0
-fi
-npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+for dir in tests/interop/oidc-provider tests/browser/axe; do
+  # Installed already from this very lock: nothing to do.
+  if [[ -f $dir/node_modules/.package-lock.json && $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
+    continue
+  fi
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+done

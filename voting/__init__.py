@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from voting import labels
     from voting import models  # noqa: F401  (tables for migrations)
     from voting.casting import assisted
+    from voting.casting import my_ballots
     from voting.casting import services
     from voting.casting import views
     from voting.followup import init_app as init_followup
@@ -37,3 +38,4 @@ def init_app(app: Flask) -> None:
     hooks.answer(app, hooks.FORUM_HAS_BALLOTS, services.forum_has_ballots)
     hooks.answer(app, hooks.AUDIT_ANCHORS, snapshots.audit_anchors)
     hooks.answer(app, hooks.FORUM_PUBLICATION_PROPOSED, publication.is_proposed)
+    hooks.answer(app, hooks.RESIDENT_BALLOT, my_ballots.in_forum)

@@ -61,15 +61,19 @@ def test_a_resident_votes_and_keeps_a_receipt(
     # Three picks; the page then stops a fourth.
     titles = [CURRENT_ITEMS[n][1] for n in PICKS]
     for title in titles:
-        page.locator("label.pick").filter(has_text=title).locator("input").check()
+        page.locator(".pick").filter(has_text=title).locator("input").check()
     expect(page.locator("#ballot-form input[name=picks]:checked")).to_have_count(3)
     expect(page.locator("#pick-count")).to_contain_text("3")
-    fourth = page.locator("label.pick").filter(has_text=CURRENT_ITEMS[1][1]).locator("input")
-    expect(fourth).to_be_disabled()
-    expect(page.locator("#ballot-form input[name=picks]:disabled")).to_have_count(
+    fourth = page.locator(".pick").filter(has_text=CURRENT_ITEMS[1][1])
+    expect(fourth.locator("input")).to_have_attribute("aria-disabled", "true")
+    expect(fourth.locator(".pick-why")).to_contain_text("하나를 빼야")
+    expect(page.locator("#ballot-form input[name=picks][aria-disabled=true]")).to_have_count(
         len(CURRENT_ITEMS) - 3
     )
-    page.locator("#ballot-form button[type=submit]").click()
+    fourth.locator("input").click(force=True)  # refused, with the reason in the bar
+    expect(fourth.locator("input")).not_to_be_checked()
+    expect(page.locator("#budget-status")).to_contain_text("먼저 하나를 빼 주세요")
+    page.locator("#review-button").click()
 
     # The review lists the three picks before anything is cast.
     expect(page).to_have_url(_path(f"{ballot_url}/review"))
@@ -102,8 +106,12 @@ def test_a_resident_votes_and_keeps_a_receipt(
     fits_phone(other)
     screenshot(other, "already_voted.png")
 
-    # Anyone holding the code can check that the ballot is counted.
-    other.locator('.topnav a[href="/receipt"]').click()
+    # Signed in, the header lists the resident's ballots; the code can be checked there.
+    other.locator("#nav-my-ballots").click()
+    expect(other.locator("#my-ballots")).to_contain_text(code)
+    fits_phone(other)
+    screenshot(other, "my_ballots.png")
+    other.locator('main a[href="/receipt"]').click()
     expect(other).to_have_url(_path(f"{base}/receipt"))
     other.fill("#code", code.lower().replace("-", " "))
     other.locator("form.card button[type=submit]").click()

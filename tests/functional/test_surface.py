@@ -107,7 +107,7 @@ STAFF |= {"followup.add": "team"}
 STAFF |= {"admin.": "admin", "operator.": "operator"}
 # List pages any district team may open (they show only its own districts).
 TEAM_LISTS = {"manage.index", "manage.new_forum", "discussion.moderation"}
-SIGNED_IN = {"voting.ballot", "voting.my_ballot"}
+SIGNED_IN = {"voting.ballot", "voting.my_ballot", "voting.my_ballot_list"}
 # A signed-in voter's proof: 404 without a ballot, 409 before publication.
 SIGNED_IN_PROOFS = {"proofs.my_proof"}
 

@@ -25,7 +25,7 @@ def test_forum_page_shows_fields_items_costs_envelope_and_window(client, app):
     assert forum.title in page
     for name in ("복지", "교육", "환경"):
         assert name in page
-    assert "100,000,000원" in page and "500,000,000원" in page
+    assert "1억 원" in page and "5억 원" in page
     assert "투표 진행 중" in page or "Voting open" in page
     assert "KST" in page
 
@@ -42,7 +42,7 @@ def test_english_switch_is_remembered(client, app):
         f"/forums/{forum.id}"
     )
     page = text(client.get(f"/forums/{forum.id}"))
-    assert "Budget envelope" in page and "₩100,000,000" in page
+    assert "Budget envelope" in page and "KRW 100 million" in page
     client.get("/lang/ko")
     assert "예산" in text(client.get(f"/forums/{forum.id}"))
 
@@ -73,7 +73,7 @@ def test_pick_review_confirm_receipt(client, app):
     ids = factories.item_ids(forum)
     token, review = vote(client, forum, ids[:3])
     assert review.status_code == 200
-    assert "Item 1" in text(review) and "450,000,000원" in text(review)
+    assert "Item 1" in text(review) and "4억 5,000만 원" in text(review)
     assert count_ballots() == 0  # reviewing stores nothing
     confirm = client.post(
         f"/forums/{forum.id}/ballot/confirm",

@@ -69,7 +69,7 @@ def test_pick_range_follows_the_forum():
 def test_error_carries_counts_for_the_message():
     with pytest.raises(BallotError) as info:
         validate_picks(["1"], OPTIONS, THREE)
-    assert info.value.params == {"count": 1, "min": 3}
+    assert info.value.params == {"count": 1, "min": 3, "max": 3}
 
 
 def test_eligibility_is_the_forum_district_against_the_claim():

@@ -65,10 +65,11 @@ def validate_picks(
             raise BallotError("withdrawn", {"item": pick})
         if option.status != "approved":
             raise BallotError("not_on_ballot", {"item": pick})
+    limits = {"count": len(picks), "min": rules.min_picks, "max": rules.max_picks}
     if len(picks) < rules.min_picks:
-        raise BallotError("too_few", {"count": len(picks), "min": rules.min_picks})
+        raise BallotError("too_few", limits)
     if len(picks) > rules.max_picks:
-        raise BallotError("too_many", {"count": len(picks), "max": rules.max_picks})
+        raise BallotError("too_many", limits)
     if rules.cost_cap is not None:
         total = sum(options[pick].cost for pick in picks)
         if total > rules.cost_cap:

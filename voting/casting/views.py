@@ -21,6 +21,8 @@ from auth.services import token_digest
 from core.errors import DomainError
 from core.extensions import limiter
 from core.extensions import login_manager
+from voting.casting import ballot_page
+from voting.casting import my_ballots
 from voting.casting import receipts
 from voting.casting import services
 from voting.casting.forms import BallotForm
@@ -52,13 +54,13 @@ def _already_voted(forum_id: int):
 @bp.get("/forums/<int:forum_id>/ballot")
 @login_required
 def ballot(forum_id: int):
-    view = services.ballot_page(forum_id, current_user)
-    if view.existing is not None:
-        return _already_voted(forum_id)
-    form = BallotForm()
-    response = make_response(
-        render_template("voting/ballot.html", view=view, form=form, selected=set())
+    args = request.args
+    page = ballot_page.ballot_choices(
+        forum_id, current_user, args.getlist("picks"), args.get("field"), args.get("sort")
     )
+    if page.view.existing is not None:
+        return _already_voted(forum_id)
+    response = make_response(render_template("voting/ballot.html", page=page, form=BallotForm()))
     if not request.cookies.get(DEVICE_COOKIE):
         # A random per-browser id; only its keyed hash is ever stored, with the ballot.
         response.set_cookie(
@@ -84,11 +86,11 @@ def review(forum_id: int):
     except services.AlreadyVoted:
         return _already_voted(forum_id)
     except services.BallotRefused as error:
-        view = services.ballot_page(forum_id, current_user)
+        page = ballot_page.ballot_choices(
+            forum_id, current_user, picks, request.form.get("field"), request.form.get("sort")
+        )
         return (
-            render_template(
-                "voting/ballot.html", view=view, form=form, selected=set(picks), error=error.message
-            ),
+            render_template("voting/ballot.html", page=page, form=form, error=error.message),
             error.status,
         )
     return render_template("voting/review.html", view=view, items=items, form=form)
@@ -150,6 +152,12 @@ def my_ballot(forum_id: int):
         outcomes=mine.outcomes,
         code=receipts.display(mine.ballot.receipt_code),
     )
+
+
+@bp.get("/my-ballots")
+@login_required
+def my_ballot_list():
+    return render_template("voting/my_ballots.html", ballots=my_ballots.of_resident(current_user))
 
 
 @bp.get("/receipt")
