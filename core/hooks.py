@@ -26,6 +26,10 @@ FORUM_HAS_BALLOTS = Hook("forum_has_ballots", "forum id -> whether any ballot ex
 FORUM_PUBLICATION_PROPOSED = Hook(
     "forum_publication_proposed", "forum id -> whether a publication awaits approval"
 )
+PARTICIPATION_REFUSAL = Hook(
+    "participation_refusal",
+    "user -> why they may not vote, comment or propose yet (consent, minimum age) or None",
+)
 AUDIT_ANCHORS = Hook("audit_anchors", "() -> audit heads kept outside the audit table")
 
 _KEY = "hooks"
@@ -67,3 +71,13 @@ def ask(hook: Hook) -> Callable:
     if hook.name not in answers:
         raise MissingHook(f"no package answers {hook.name} ({hook.meaning})")
     return answers[hook.name]
+
+
+def require_participation(user) -> None:
+    """The one gate before a resident's ballot or comment is stored: refused (403, with
+    the reason) without consent to the current texts or under the minimum age."""
+    from core.errors import DomainError
+
+    message = ask(PARTICIPATION_REFUSAL)(user)
+    if message:
+        raise DomainError(message, status=403, code="consent_required")

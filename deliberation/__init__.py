@@ -22,3 +22,5 @@ def init_app(app: Flask) -> None:
     # Answered by the voting feature, which owns ballots and publication.
     hooks.require(app, hooks.FORUM_HAS_BALLOTS, "deliberation")
     hooks.require(app, hooks.FORUM_PUBLICATION_PROPOSED, "deliberation")
+    # Answered by the privacy feature, which owns consent.
+    hooks.require(app, hooks.PARTICIPATION_REFUSAL, "deliberation")

@@ -22,6 +22,7 @@ from auth.models import User
 from auth.services import display_name
 from core import audit
 from core import clock
+from core import hooks
 from core.errors import DomainError
 from core.extensions import db
 from deliberation import services
@@ -220,6 +221,7 @@ def post_comment(
     refusal = _refusal(item, user)
     if refusal is not None:
         raise refusal
+    hooks.require_participation(user)
     text = _clean_body(body)
     chosen = _clean_stance(stance)
     parent = _parent(item, parent_id)

@@ -29,3 +29,4 @@ def init_app(app: Flask) -> None:
     hooks.answer(app, hooks.FORUM_HAS_BALLOTS, services.forum_has_ballots)
     hooks.answer(app, hooks.AUDIT_ANCHORS, results.audit_anchors)
     hooks.answer(app, hooks.FORUM_PUBLICATION_PROPOSED, publication.is_proposed)
+    hooks.require(app, hooks.PARTICIPATION_REFUSAL, "voting")

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from auth.models import User
 from auth.models import UserSession
+from auth.services import consented_clause
 from auth.services import live_session_clause
 from auth.services import live_session_params
 from auth.services import load_user
@@ -33,6 +34,7 @@ from auth.services import plausible_token
 from auth.services import Resident
 from core import audit
 from core import clock
+from core import hooks
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import localized
@@ -328,7 +330,7 @@ def _insert_statements(dialect: str) -> dict:
         .select_from(UserSession)
         .join(User, User.id == UserSession.user_id)
         .join(Forum, _open_forum_clause())
-        .where(live_session_clause(), User.district_code == district)
+        .where(live_session_clause(), consented_clause(), User.district_code == district)
     )
     return {
         "user": ignoring_duplicates(for_user),
@@ -344,6 +346,7 @@ BATCH_FIELDS = {
     "district_code": String,
     "session_digest": String,
     "session_after": Ballot.__table__.c.cast_at.type,
+    "consent_version": String,
     "receipt_code": String,
     "channel": String,
     "cast_at": Ballot.__table__.c.cast_at.type,
@@ -383,7 +386,11 @@ def _batch_statement():
         .join(UserSession, live_session_clause(request.c.session_digest, request.c.session_after))
         .join(
             User,
-            and_(User.id == UserSession.user_id, User.district_code == request.c.district_code),
+            and_(
+                User.id == UserSession.user_id,
+                User.district_code == request.c.district_code,
+                consented_clause(request.c.consent_version),
+            ),
         )
         .join(Forum, _open_forum_clause(request.c.forum_id, request.c.cast_at, request.c.revision))
     )
@@ -548,6 +555,7 @@ def cast(
     fast insert stores nothing (a prior ballot, a closed window, a changed forum) or the
     picks look wrong, the full checks run to say why, in their order.
     """
+    hooks.require_participation(user)
     voter = {
         "voter_key": user.voter_key,
         "voter_district": user.district_code,
@@ -568,6 +576,7 @@ def _cast_checked(
     view = ballot_view(forum_id, user, locking.CAST)
     _remember(view.forum)
     _require_can_vote(view)
+    hooks.require_participation(user)
     items = _validate(view.forum, picks)
     extra = _signal_columns(found) | {"first_seen_at": user.first_seen_at}
     return _store(view.forum, user.voter_key, items, channel, user.birth_year, extra=extra)

@@ -95,12 +95,12 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(app,
 
 PUBLIC = {"index", "static", "core.", "deliberation.", "deliberation_api.", "voting_api.", "api."}
 PUBLIC |= {"devidp.", "downloads.", "voting.results", "voting.receipt_check"}
-PUBLIC |= {"proofs.receipt_proof"}
+PUBLIC |= {"proofs.receipt_proof", "privacy.policy", "privacy.bloc_voting_review"}
 STAFF = {"manage.": "team", "publication.": "team", "discussion.moderation": "team"}
 STAFF |= {"admin.": "admin", "operator.": "operator"}
 # List pages any district team may open (they show only its own districts).
 TEAM_LISTS = {"manage.index", "manage.new_forum", "discussion.moderation"}
-SIGNED_IN = {"voting.ballot", "voting.my_ballot"}
+SIGNED_IN = {"voting.ballot", "voting.my_ballot", "privacy.consent"}
 # A signed-in voter's proof: 404 without a ballot, 409 before publication.
 SIGNED_IN_PROOFS = {"proofs.my_proof"}
 
@@ -173,6 +173,7 @@ def test_production_sends_hsts_and_secure_cookies(backend, tmp_path):
         OIDC_ISSUER="https://idp.example",
         OIDC_CLIENT_SECRET="the-secret-the-provider-issued",
         PUBLIC_URL="https://forum.example",
+        PRIVACY_OFFICER_CONTACT="privacy@forum.example",
     )
     response = app.test_client().get("/")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -192,6 +193,7 @@ def test_production_never_loads_the_development_tools(backend, tmp_path):
         OIDC_ISSUER="https://idp.example",
         OIDC_CLIENT_SECRET="the-secret-the-provider-issued",
         PUBLIC_URL="https://forum.example",
+        PRIVACY_OFFICER_CONTACT="privacy@forum.example",
     )
     app = make_app(backend, tmp_path, **settings)
     assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/dev-idp")]

@@ -1,0 +1,62 @@
+"""The privacy policy, the page on the review of bloc voting, and consent."""
+
+from flask import Blueprint
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+from flask_login import login_required
+
+from core.forms import form_error
+from core.redirects import safe_next
+from privacy import services
+from privacy import texts
+from privacy.forms import ConsentForm
+
+bp = Blueprint("privacy", __name__)
+
+
+@bp.get("/privacy")
+def policy():
+    return render_template("privacy/policy.html", **services.policy())
+
+
+@bp.get("/privacy/bloc-voting-review")
+def bloc_voting_review():
+    return render_template("privacy/review.html", days=services.policy()["days"])
+
+
+def _consent_page(form: ConsentForm, error: str | None = None, status: int = 200):
+    page = render_template(
+        "privacy/consent.html",
+        form=form,
+        rows=services.consent_rows(),
+        intro=texts.intro(),
+        refusal=texts.refusal(),
+        version=texts.current_version(),
+        current=services.has_current_consent(current_user),
+        too_young=services.age_refusal(current_user),
+        error=error,
+        next=safe_next(request.args.get("next")),
+    )
+    return page, status
+
+
+@bp.get("/consent")
+@login_required
+def consent():
+    return _consent_page(ConsentForm())
+
+
+@bp.post("/consent")
+@login_required
+def give_consent():
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        return _consent_page(form, form_error(form), 400)
+    try:
+        services.give_consent(current_user, form.ticked())
+    except services.ConsentRefused as refused:
+        return _consent_page(form, refused.message, refused.status)
+    return redirect(safe_next(request.args.get("next")) or url_for("index"))
