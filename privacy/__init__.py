@@ -13,6 +13,7 @@ OPEN_WITHOUT_CONSENT = {"privacy", "auth", "core", "devidp", "static"}
 
 def init_app(app: Flask) -> None:
     from core import hooks
+    from privacy import cli
     from privacy import models  # noqa: F401  (tables for migrations)
     from privacy import services
     from privacy import texts
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
 
     texts.init_app(app)
     app.register_blueprint(views.bp)
+    cli.init_app(app)
     hooks.answer(app, hooks.PARTICIPATION_REFUSAL, services.participation_refusal)
     app.before_request(_ask_for_consent)
 
