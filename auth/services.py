@@ -118,6 +118,7 @@ def record_sign_in(provider: Provider, claims: dict) -> User:
     user.district_code = resident.district_code
     user.birth_year = resident.birth_year
     user.last_login_at = now
+    user.deleted_at = None  # signing in again after deleting the account
     start_session(user)
     db.session.commit()
     return user

@@ -38,6 +38,7 @@ from core import audit
 from core import clock
 from core.extensions import db
 from deliberation.models import Forum
+from privacy import account
 from privacy import rules
 from privacy import schedule
 from privacy.models import ConsentRecord
@@ -191,4 +192,9 @@ def run(as_of: datetime | None = None, forum_id: int | None = None) -> list[Foru
         due = [found for found in due if found == forum_id]
     else:
         purge_sessions(moment)
-    return [purge_forum(found) for found in due]
+    done = [purge_forum(found) for found in due]
+    released = account.destroy_released_accounts()
+    if released:
+        audit.record(ACTOR, "privacy.destroy_accounts", "users", after={"removed": released})
+    db.session.commit()
+    return done

@@ -1,15 +1,23 @@
 """The privacy policy, the page on the review of bloc voting, and consent."""
 
+import json
+
 from flask import Blueprint
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import Response
+from flask import session
 from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
+from flask_login import logout_user
 
+from auth.views import FRESH_LOGIN_KEY
+from core.forms import Form
 from core.forms import form_error
 from core.redirects import safe_next
+from privacy import account
 from privacy import services
 from privacy import texts
 from privacy.forms import ConsentForm
@@ -60,3 +68,38 @@ def give_consent():
     except services.ConsentRefused as refused:
         return _consent_page(form, refused.message, refused.status)
     return redirect(safe_next(request.args.get("next")) or url_for("index"))
+
+
+@bp.get("/me")
+@login_required
+def me():
+    return render_template("privacy/me.html", data=account.my_data(current_user), form=Form())
+
+
+@bp.get("/me.json")
+@login_required
+def me_json():
+    body = json.dumps(account.my_data(current_user), ensure_ascii=False, indent=2)
+    disposition = {"Content-Disposition": 'attachment; filename="my-data.json"'}
+    return Response(body, mimetype="application/json", headers=disposition)
+
+
+@bp.post("/me/delete")
+def delete_account():
+    """탈퇴. Asked again from a browser already signed out, it gives the same page."""
+    if current_user.is_authenticated:
+        account.delete_account(current_user)
+    logout_user()
+    # Nothing of the sign-in survives but the form token, so pressing the button again
+    # from the same page gives the same answer; the next sign-in asks for a fresh login.
+    token = session.get("csrf_token")
+    session.clear()
+    session[FRESH_LOGIN_KEY] = True
+    if token:
+        session["csrf_token"] = token
+    return redirect(url_for("privacy.deleted"))
+
+
+@bp.get("/me/deleted")
+def deleted():
+    return render_template("privacy/deleted.html")

@@ -1,4 +1,4 @@
-"""personal data: consent records and the consent version a user agreed to
+"""personal data: consent records, the consent version a user agreed to, account deletion
 
 Revision ID: 0012
 Revises: 0009
@@ -19,6 +19,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('consent_version', sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column('deleted_at', sa.DateTime(), nullable=True))
     op.create_table(
         'consent_records',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -38,4 +39,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_consent_records_user_id'))
     op.drop_table('consent_records')
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('deleted_at')
         batch_op.drop_column('consent_version')

@@ -96,11 +96,13 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(app,
 PUBLIC = {"index", "static", "core.", "deliberation.", "deliberation_api.", "voting_api.", "api."}
 PUBLIC |= {"devidp.", "downloads.", "voting.results", "voting.receipt_check"}
 PUBLIC |= {"proofs.receipt_proof", "privacy.policy", "privacy.bloc_voting_review"}
+PUBLIC |= {"privacy.deleted"}
 STAFF = {"manage.": "team", "publication.": "team", "discussion.moderation": "team"}
 STAFF |= {"admin.": "admin", "operator.": "operator"}
 # List pages any district team may open (they show only its own districts).
 TEAM_LISTS = {"manage.index", "manage.new_forum", "discussion.moderation"}
-SIGNED_IN = {"voting.ballot", "voting.my_ballot", "privacy.consent"}
+SIGNED_IN = {"voting.ballot", "voting.my_ballot", "privacy.consent", "privacy.me"}
+SIGNED_IN |= {"privacy.me_json"}
 # A signed-in voter's proof: 404 without a ballot, 409 before publication.
 SIGNED_IN_PROOFS = {"proofs.my_proof"}
 
