@@ -20,7 +20,9 @@ from sqlalchemy.orm import aliased
 from auth.models import User
 from auth.models import UserSession
 from core import clock
+from core.districts import district_names
 from core.extensions import db
+from core.i18n import localized
 from deliberation.models import AgendaItem
 from deliberation.models import Comment
 from deliberation.models import CommentReport
@@ -32,8 +34,9 @@ from voting.models import BallotChoice
 DELETED_AUTHOR_PREFIX = "deleted:"
 
 
-def _when(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+def as_json(data: dict) -> str:
+    """The download: UTF-8 JSON, times in ISO 8601."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=datetime.isoformat)
 
 
 def _ballots(voter_key: str) -> list[dict]:
@@ -58,7 +61,7 @@ def _ballots(voter_key: str) -> list[dict]:
             {
                 "forum": {"id": ballot.forum_id, "title": title},
                 "receipt_code": ballot.receipt_code,
-                "cast_at": _when(ballot.cast_at),
+                "cast_at": (ballot.cast_at),
                 "channel": ballot.channel,
                 "picks": [{"id": ext, "title": name} for ext, name in picks],
                 "review_signals_held": any(value is not None for value in signals),
@@ -80,7 +83,7 @@ def _comments(voter_key: str) -> list[dict]:
             "item": title,
             "body": comment.body,
             "stance": comment.stance,
-            "created_at": _when(comment.created_at),
+            "created_at": (comment.created_at),
             "hidden": comment.hidden,
         }
         for comment, title, forum_id in db.session.execute(query).all()
@@ -92,7 +95,7 @@ def _consents(user_id: int) -> list[dict]:
     return [
         {
             "version": record.version,
-            "given_at": _when(record.given_at),
+            "given_at": (record.given_at),
             "optional": json.loads(record.optional),
         }
         for record in db.session.execute(query.order_by(ConsentRecord.given_at)).scalars()
@@ -104,9 +107,12 @@ def my_data(user: User) -> dict:
     return {
         "account": {
             "district_code": user.district_code,
+            "district": localized(*district_names(user.district_code))
+            if user.district_code
+            else None,
             "birth_year": user.birth_year,
-            "first_seen_at": _when(user.first_seen_at),
-            "last_login_at": _when(user.last_login_at),
+            "first_seen_at": (user.first_seen_at),
+            "last_login_at": (user.last_login_at),
             "consent_version": user.consent_version,
         },
         "ballots": _ballots(user.voter_key),

@@ -37,7 +37,8 @@ def retention_words(entry: schedule.Retention) -> str:
     else:
         words = _("%(action)s %(days)s days %(trigger)s", action=action, days=days, trigger=trigger)
     if entry.held_while == "undecided_flag":
-        words += " " + _("Kept longer only while a review flag of that forum is undecided.")
+        more = _("Kept longer only while a review flag of that forum is undecided.")
+        words = f"{words}. {more}"
     return words
 
 

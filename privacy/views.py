@@ -1,7 +1,5 @@
 """The privacy policy, the page on the review of bloc voting, and consent."""
 
-import json
-
 from flask import Blueprint
 from flask import redirect
 from flask import render_template
@@ -21,6 +19,7 @@ from privacy import account
 from privacy import services
 from privacy import texts
 from privacy.forms import ConsentForm
+from voting import receipts
 
 bp = Blueprint("privacy", __name__)
 
@@ -73,13 +72,14 @@ def give_consent():
 @bp.get("/me")
 @login_required
 def me():
-    return render_template("privacy/me.html", data=account.my_data(current_user), form=Form())
+    data = account.my_data(current_user)
+    return render_template("privacy/me.html", data=data, form=Form(), display=receipts.display)
 
 
 @bp.get("/me.json")
 @login_required
 def me_json():
-    body = json.dumps(account.my_data(current_user), ensure_ascii=False, indent=2)
+    body = account.as_json(account.my_data(current_user))
     disposition = {"Content-Disposition": 'attachment; filename="my-data.json"'}
     return Response(body, mimetype="application/json", headers=disposition)
 
