@@ -14,7 +14,7 @@ from core.extensions import db
 from deliberation.models import Forum
 from privacy import purge
 
-privacy_cli = AppGroup("privacy", help="Personal data: purge by the retention schedule.")
+privacy_cli = AppGroup("privacy", help="Personal data: the purge and the inventory.")
 
 
 def _refuse(message: str) -> None:
@@ -60,6 +60,15 @@ def purge_command(as_of, forum_id):
         )
     if not done:
         click.echo("nothing due")
+
+
+@privacy_cli.command("inventory")
+def inventory_command():
+    """List each item of the retention schedule with how many are held now."""
+    from privacy.inventory import inventory
+
+    for held in inventory():
+        click.echo(f"{held.key:<18} {held.count:>10}  {held.item}")
 
 
 def init_app(app: Flask) -> None:

@@ -213,3 +213,23 @@ def test_ended_sign_ins_are_deleted_after_the_schedule_s_days(app):
     assert purge.purge_sessions(session.created_at.replace(tzinfo=UTC) + timedelta(days=31)) == 1
     assert db.session.execute(select(func.count()).select_from(UserSession)).scalar_one() == 0
     assert len(audit_entries("privacy.purge_sessions")) == 1
+
+
+def test_the_inventory_lists_every_item_of_the_schedule_with_its_count(app):
+    from privacy import schedule
+
+    published_forum()
+    answer = run(app, "inventory")
+    assert answer.exit_code == 0
+    lines = answer.output.strip().splitlines()
+    assert [line.split()[0] for line in lines] == [entry.key for entry in schedule.SCHEDULE]
+    counts = {line.split()[0]: int(line.split()[1]) for line in lines}
+    assert counts["ballot_voter_key"] == counts["review_signals"] == len(PICKS)
+    purge.run(
+        db.session.execute(select(ResultSnapshot)).scalar_one().published_at + timedelta(days=30)
+    )
+    after = {
+        line.split()[0]: int(line.split()[1])
+        for line in run(app, "inventory").output.strip().splitlines()
+    }
+    assert after["ballot_voter_key"] == after["review_signals"] == 0
