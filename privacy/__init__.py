@@ -13,6 +13,7 @@ OPEN_WITHOUT_CONSENT = {"privacy", "auth", "core", "devidp", "static"}
 
 def init_app(app: Flask) -> None:
     from core import hooks
+    from privacy import access_log
     from privacy import cli
     from privacy import models  # noqa: F401  (tables for migrations)
     from privacy import services
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
     hooks.answer(app, hooks.PARTICIPATION_REFUSAL, services.participation_refusal)
     app.before_request(_ask_for_consent)
+    app.after_request(access_log.record)
 
 
 def _ask_for_consent():

@@ -3,6 +3,7 @@
 import sys
 from datetime import datetime
 from datetime import timedelta
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import click
@@ -14,7 +15,9 @@ from core.extensions import db
 from deliberation.models import Forum
 from privacy import purge
 
-privacy_cli = AppGroup("privacy", help="Personal data: the purge and the inventory.")
+privacy_cli = AppGroup(
+    "privacy", help="Personal data: the purge, the inventory and the staff access log."
+)
 
 
 def _refuse(message: str) -> None:
@@ -69,6 +72,42 @@ def inventory_command():
 
     for held in inventory():
         click.echo(f"{held.key:<18} {held.count:>10}  {held.item}")
+
+
+def _month(text: str) -> tuple[datetime, datetime]:
+    """The month YYYY-MM in Korea, as UTC bounds."""
+    try:
+        first = datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        _refuse(f"--month {text!r} is not a month YYYY-MM")
+    following = (first + timedelta(days=32)).replace(day=1)
+    seoul = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    return first.replace(tzinfo=seoul), following.replace(tzinfo=seoul)
+
+
+@privacy_cli.command("access-log")
+@click.option("--month", "month", required=True, metavar="YYYY-MM", help="The month to review.")
+def access_log_command(month):
+    """Print a month of the staff access log (접속기록) for its monthly review: each
+    entry (KST), then how many views each staff member made."""
+    from privacy import access_log
+
+    start, end = _month(month)
+    entries = access_log.month(start, end)
+    seoul = start.tzinfo
+    counts: dict[str, int] = {}
+    for entry in entries:
+        at = entry.at.replace(tzinfo=entry.at.tzinfo or UTC).astimezone(seoul)
+        who = f"{entry.actor} {entry.actor_name}".strip()
+        counts[who] = counts.get(who, 0) + 1
+        forum = entry.forum_id if entry.forum_id is not None else "-"
+        click.echo(
+            f"{at:%Y-%m-%d %H:%M} KST  {who}  forum {forum}  {entry.what}  "
+            f"{entry.path}  network {entry.network_hash or '-'}"
+        )
+    click.echo(f"{len(entries)} entries in {month}")
+    for who, count in sorted(counts.items()):
+        click.echo(f"  {who}: {count}")
 
 
 def init_app(app: Flask) -> None:

@@ -9,17 +9,14 @@ from sqlalchemy import select
 
 from auth.models import User
 from auth.models import UserSession
-from core.audit import AuditEntry
 from core.extensions import db
 from deliberation.models import Comment
 from privacy import schedule
 from privacy.account import DELETED_AUTHOR_PREFIX
 from privacy.models import ConsentRecord
+from privacy.models import StaffAccess
 from privacy.purge import ANONYMOUS_PREFIX
 from voting.models import Ballot
-
-# Staff views of personal data written to the audit log so far (flags and their evidence).
-STAFF_VIEW_ACTIONS = ("flag.view",)
 
 
 @dataclass(frozen=True)
@@ -50,9 +47,7 @@ def _counts() -> dict[str, int]:
         ),
         "consents": _count(select(func.count()).select_from(ConsentRecord)),
         "sessions": _count(select(func.count()).select_from(UserSession)),
-        "staff_access_log": _count(
-            select(func.count()).where(AuditEntry.action.in_(STAFF_VIEW_ACTIONS))
-        ),
+        "staff_access_log": _count(select(func.count()).select_from(StaffAccess)),
     }
 
 

@@ -26,3 +26,22 @@ class ConsentRecord(db.Model):
     given_at: Mapped[datetime]
     # The optional items ticked, as a JSON list of their keys (the required ones always are).
     optional: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class StaffAccess(db.Model):
+    """접속기록: a staff member viewed or downloaded personal data (flags, their evidence,
+    turnout, assisted ballots, comments under moderation). Kept per the schedule's
+    ``staff_access_log`` item; reviewed monthly with ``flask privacy access-log``."""
+
+    __tablename__ = "staff_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    # "user:ID" as the audit log names staff, and the name their role was granted under.
+    actor: Mapped[str] = mapped_column(String(120))
+    actor_name: Mapped[str] = mapped_column(String(80), default="")
+    # A keyed hash of the network prefix, never the address.
+    network_hash: Mapped[str | None] = mapped_column(String(16))
+    forum_id: Mapped[int | None]
+    what: Mapped[str] = mapped_column(String(40))
+    path: Mapped[str] = mapped_column(String(200))

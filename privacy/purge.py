@@ -38,6 +38,7 @@ from core import audit
 from core import clock
 from core.extensions import db
 from deliberation.models import Forum
+from privacy import access_log
 from privacy import account
 from privacy import rules
 from privacy import schedule
@@ -192,6 +193,7 @@ def run(as_of: datetime | None = None, forum_id: int | None = None) -> list[Foru
         due = [found for found in due if found == forum_id]
     else:
         purge_sessions(moment)
+        access_log.purge(moment)
     done = [purge_forum(found) for found in due]
     released = account.destroy_released_accounts()
     if released:

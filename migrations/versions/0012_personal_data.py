@@ -1,4 +1,4 @@
-"""personal data: consent records, the consent version a user agreed to, account deletion
+"""personal data: consent records, consent version, account deletion, staff access log
 
 Revision ID: 0012
 Revises: 0009
@@ -34,7 +34,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_consent_records_user_id'), ['user_id'], unique=False)
 
 
+    op.create_table(
+        'staff_access',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('at', sa.DateTime(), nullable=False),
+        sa.Column('actor', sa.String(length=120), nullable=False),
+        sa.Column('actor_name', sa.String(length=80), nullable=False),
+        sa.Column('network_hash', sa.String(length=16), nullable=True),
+        sa.Column('forum_id', sa.Integer(), nullable=True),
+        sa.Column('what', sa.String(length=40), nullable=False),
+        sa.Column('path', sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('staff_access', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_access_at'), ['at'], unique=False)
+
+
 def downgrade():
+    with op.batch_alter_table('staff_access', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_access_at'))
+    op.drop_table('staff_access')
     with op.batch_alter_table('consent_records', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consent_records_user_id'))
     op.drop_table('consent_records')
