@@ -189,3 +189,29 @@ def test_a_new_version_of_the_texts_asks_again_and_blocks_casting(backend, tmp_p
 def test_the_consent_page_needs_sign_in(client, app):
     answer = client.get("/consent")
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+def test_the_district_s_own_texts_and_version_come_from_a_file(backend, tmp_path):
+    texts_file = tmp_path / "consent.json"
+    texts_file.write_text(
+        json.dumps(
+            {
+                "version": "2027-03-01",
+                "intro": {"ko": "영등포구의 안내문입니다.", "en": "Yeongdeungpo's notice."},
+                "policy_versions": [
+                    {"date": "2026-12-01", "note": {"ko": "최초 제정", "en": "First"}},
+                    {"date": "2027-03-01", "note": {"ko": "보유기간 변경", "en": "Periods"}},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    app = make_app(backend, tmp_path, CONSENT_TEXTS_FILE=str(texts_file))
+    client = app.test_client()
+    assert app.config["CONSENT_VERSION"] == "2027-03-01"
+    policy = text(client.get("/privacy"))
+    assert policy.index("2027-03-01 · 보유기간 변경") < policy.index("2026-12-01 · 최초 제정")
+    with app.app_context():
+        sign_in(client, factories.user("reader", consent_version=None))
+        assert "영등포구의 안내문입니다." in text(client.get("/consent"))
+        db.session.remove()
