@@ -36,6 +36,7 @@ def retention_words(entry: schedule.Retention) -> str:
         words = _("%(action)s without delay %(trigger)s", action=action, trigger=trigger)
     else:
         words = _("%(action)s %(days)s days %(trigger)s", action=action, days=days, trigger=trigger)
+    words = words[:1].upper() + words[1:]  # a sentence in English; Korean is unchanged
     if entry.held_while == "undecided_flag":
         more = _("Kept longer only while a review flag of that forum is undecided.")
         words = f"{words}. {more}"

@@ -60,4 +60,4 @@ def test_the_review_page_says_what_is_used_who_decides_and_how_to_object(client,
 def test_the_policy_reads_in_english(client, app):
     client.get("/lang/en")
     page = text(client.get("/privacy"))
-    assert "Privacy policy" in page and "anonymised (nothing left points to you) 30 days" in page
+    assert "Privacy policy" in page and "Anonymised (nothing left points to you) 30 days" in page
