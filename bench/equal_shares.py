@@ -31,8 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from voting import pabulib  # noqa: E402
-from voting import tally  # noqa: E402
+from voting.counting import equal_shares  # noqa: E402
+from voting.counting import pabulib  # noqa: E402
+from voting.counting import tally  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "pabulib"
 
@@ -98,16 +99,16 @@ def bench(path: Path, repeat: int, increment: Fraction) -> dict:
 
     def greedy():
         ranked = tally.rank(tally.count_votes(ballots), items)
-        return tally.fund_greedy(ranked, budget)
+        return greedy.fund_greedy(ranked, budget)
 
     outcomes = {}
     seconds = {"group_ballots": grouping}
     outcomes["greedy"], seconds["greedy"] = best_of(repeat, greedy)
     outcomes["mes"], seconds["mes"] = best_of(
-        repeat, lambda: tally.equal_shares(profile, items, budget, completion=False)
+        repeat, lambda: equal_shares.equal_shares(profile, items, budget, completion=False)
     )
     outcomes["mes_completed"], seconds["mes_completed"] = best_of(
-        repeat, lambda: tally.equal_shares(profile, items, budget, increment=increment)
+        repeat, lambda: equal_shares.equal_shares(profile, items, budget, increment=increment)
     )
     gc.unfreeze()
 

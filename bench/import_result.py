@@ -21,7 +21,7 @@ from common import flask
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from voting import pabulib  # noqa: E402
+from voting.counting import pabulib  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "pabulib"
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -7,7 +7,7 @@
 Part 1, counting from the database. For each of ``--sizes`` (ballots; default
 100000,1000000; 10 million only when asked, e.g. ``--sizes 100000,1000000,10000000``):
 empty the database, create a forum with 40 items, and generate that many ballots of
-up to three picks inside PostgreSQL (``voting.bulk.generate_ballots``). For the load
+up to three picks inside PostgreSQL (``voting.counting.bulk.generate_ballots``). For the load
 the ballot tables' foreign keys, unique constraints and secondary indexes are dropped
 and rebuilt afterwards (validated), then ``VACUUM ANALYZE`` runs, as autovacuum would
 after a large insert in production. The load is not timed with the result. Then
@@ -90,7 +90,7 @@ def timed(work, repeat: int) -> tuple[object, list[float]]:
 def fresh_result(forum_id: int):
     """``forum result``'s computation in a new session (a pooled connection)."""
     from core.extensions import db
-    from voting import results
+    from voting.counting import results
 
     db.session.remove()
     return results.result_for_cli(forum_id)
@@ -220,7 +220,7 @@ def load(size: int) -> tuple[int, dict]:
     from sqlalchemy import text
 
     from core.extensions import db
-    from voting import bulk
+    from voting.counting import bulk
 
     reset_schema()
     forum = bench_forum(size)
@@ -265,7 +265,7 @@ def join_count(forum_id: int) -> tuple[int, dict[int, int]]:
     from sqlalchemy import select
 
     from core.extensions import db
-    from voting import results
+    from voting.counting import results
     from voting.models import Ballot
     from voting.models import BallotChoice
 
@@ -286,7 +286,7 @@ def explain(forum_id: int) -> None:
     from sqlalchemy import event
 
     from core.extensions import db
-    from voting import results
+    from voting.counting import results
 
     statements = []
 
@@ -310,7 +310,7 @@ def explain(forum_id: int) -> None:
 
 def database_sizes(sizes: list[int], repeat: int, baseline: bool, show_plans: bool) -> dict:
     from core.extensions import db
-    from voting import results
+    from voting.counting import results
 
     report: dict[str, dict] = {}
     for size in sizes:
@@ -376,7 +376,7 @@ def pabutools_greedy(path: Path, repeat: int) -> dict:
     from pabutools.election import parse_pabulib
     from pabutools.rules import greedy_utilitarian_welfare
 
-    from voting import pabulib
+    from voting.counting import pabulib
 
     started = time.perf_counter()
     instance, profile = parse_pabulib(str(path))
@@ -424,7 +424,7 @@ def ours_cli(path: Path, database_url: str) -> dict:
 
 def ours_in_process(path: Path, repeat: int) -> dict:
     from core.extensions import db
-    from voting import imports
+    from voting.counting import imports
 
     db.session.remove()
     started = time.perf_counter()

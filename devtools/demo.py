@@ -20,8 +20,8 @@ from deliberation.models import Field
 from deliberation.models import Forum
 from devtools import demo_ballots
 from devtools.demo_ballots import Electorate
-from voting import publication
 from voting.oversight import forum_scan
+from voting.publishing import publication
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CURRENT_SLUG = "yeongdeungpo-open-forum"

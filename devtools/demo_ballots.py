@@ -13,9 +13,9 @@ from sqlalchemy import bindparam
 from auth.services import derive_voter_key
 from core.extensions import db
 from deliberation.models import Forum
-from voting import bulk
-from voting import receipts
-from voting import services
+from voting.casting import receipts
+from voting.casting import services
+from voting.counting import bulk
 from voting.models import Ballot
 
 SEOUL = ZoneInfo("Asia/Seoul")

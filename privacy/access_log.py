@@ -16,7 +16,7 @@ from core import clock
 from core.extensions import db
 from privacy import schedule
 from privacy.models import StaffAccess
-from voting import signals
+from voting.casting import signals
 from voting.models import AnomalyFlag
 
 # Staff pages that show personal data, and what each shows.

@@ -19,7 +19,7 @@ from privacy import account
 from privacy import services
 from privacy import texts
 from privacy.forms import ConsentForm
-from voting import receipts
+from voting.casting import receipts
 
 bp = Blueprint("privacy", __name__)
 

@@ -9,7 +9,7 @@ from auth.models import Role
 from core.extensions import db
 from deliberation.models import Forum
 from tests import factories
-from voting import results
+from voting.counting import results
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 from voting.models import BallotChoice

@@ -8,6 +8,7 @@ from itertools import count
 
 from auth.models import User
 from auth.services import derive_voter_key
+from auth.services import start_session
 from core.extensions import db
 from deliberation.models import AgendaItem
 from deliberation.models import District
@@ -95,6 +96,18 @@ def user(
     db.session.add(made)
     db.session.commit()
     return made
+
+
+def cast(forum_id: int, voter: User, picks: list[str], channel="online", found=None) -> str:
+    """Cast as a resident's browser does: through a live session of ``voter`` (started
+    here once and kept on the user), by the app's own casting path; the receipt code."""
+    from voting.casting import services
+
+    token = getattr(voter, "session_token", None)
+    if token is None:
+        token = start_session(voter)
+        db.session.commit()
+    return services.cast_signed_in(forum_id, token, picks, channel, found)
 
 
 def item_ids(made: Forum) -> list[str]:

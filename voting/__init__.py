@@ -7,18 +7,22 @@ def init_app(app: Flask) -> None:
     from core import hooks
     from voting import api
     from voting import cli
-    from voting import downloads
     from voting import labels
     from voting import models  # noqa: F401  (tables for migrations)
-    from voting import proof_views
-    from voting import publication
-    from voting import results
-    from voting import services
-    from voting import staff
-    from voting import views
+    from voting.casting import assisted
+    from voting.casting import services
+    from voting.casting import views
+    from voting.counting import results
     from voting.oversight import views as oversight_views
+    from voting.publishing import downloads
+    from voting.publishing import proof_views
+    from voting.publishing import publication
+    from voting.publishing import staff
+    from voting.publishing import views as results_views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(assisted.bp)
+    app.register_blueprint(results_views.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(oversight_views.bp)
     app.register_blueprint(downloads.bp)

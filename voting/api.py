@@ -10,9 +10,9 @@ from core.api import id_parameter
 from core.api import unavailable_response
 from core.errors import DomainError
 from core.extensions import limiter
-from voting import public
-from voting import results
-from voting import services
+from voting.casting import services
+from voting.counting import rulebook
+from voting.publishing import public
 
 bp = Blueprint("voting_api", __name__, url_prefix="/api/v1")
 
@@ -52,7 +52,7 @@ RESULT = {
         "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         "published_at": {"type": "string", "format": "date-time"},
         "envelope": {"type": "integer"},
-        "rule": {"type": "string", "enum": list(results.RULE_NAMES)},
+        "rule": {"type": "string", "enum": list(rulebook.RULES)},
         "ballots": {"type": "integer"},
         "items": {
             "type": "array",

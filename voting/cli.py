@@ -8,9 +8,14 @@ from flask.cli import AppGroup
 from werkzeug.exceptions import NotFound
 
 from core.errors import DomainError
-from voting import imports
-from voting import pabulib
-from voting import results
+from voting.counting import imports
+from voting.counting import pabulib
+from voting.counting import results
+from voting.counting import rulebook
+
+RULE_OPTION = click.option(
+    "--rule", type=click.Choice(list(rulebook.RULES)), default=rulebook.DEFAULT, show_default=True
+)
 
 forum_cli = AppGroup("forum", help="Forums: import elections and print results.")
 
@@ -29,7 +34,7 @@ def import_pb_command(path):
 @forum_cli.command("result")
 @click.argument("forum_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--rule", type=click.Choice(results.RULE_NAMES), default="greedy", show_default=True)
+@RULE_OPTION
 def result_command(forum_id, as_json, rule):
     """Rank and fund a forum's items and print the result."""
     try:
@@ -57,7 +62,7 @@ def result_command(forum_id, as_json, rule):
 
 @forum_cli.command("publish")
 @click.argument("forum_id", type=int)
-@click.option("--rule", type=click.Choice(results.RULE_NAMES), default="greedy", show_default=True)
+@RULE_OPTION
 def publish_command(forum_id, rule):
     """Publish a closed forum's result under a rule, as an audited system action.
 
@@ -66,7 +71,7 @@ def publish_command(forum_id, rule):
     member proposes, another approves): whoever runs commands on the server is trusted
     with it. Refuses a forum that is unknown, not closed or already published.
     """
-    from voting import publication
+    from voting.publishing import publication
 
     try:
         snapshot = publication.publish_as_system(forum_id, rule)
@@ -111,7 +116,7 @@ def export_pb_command(forum_id, output):
 
     Voter ids are fresh random pseudonyms for every export.
     """
-    from voting import exports
+    from voting.publishing import exports
 
     try:
         text = exports.ballots_pb(exports.published(forum_id, drafts_hidden=False))

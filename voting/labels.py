@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-RULES = {"greedy": _l("Greedy by votes"), "equal_shares": _l("Method of Equal Shares")}
+from voting.counting import rulebook
+
+RULES = {name: rule.label for name, rule in rulebook.RULES.items()}
 REASONS = {
     "funded": _l("Funded"),
     "over_budget": _l("Does not fit the remaining envelope"),
@@ -152,6 +154,7 @@ def _label(table: dict):
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         rule_label=_label(RULES),
+        funding_rules=rulebook.RULES,
         reason_label=_label(REASONS),
         age_band_label=_label(AGE_BANDS),
         channel_label=_label(CHANNELS),

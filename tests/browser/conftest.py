@@ -186,7 +186,7 @@ def demo(app) -> SimpleNamespace:
 def check_receipt(new_page, fits_phone) -> Callable:
     """A resident, signed out on their own phone, checks a receipt code at /receipt and
     is told it was excluded, with the operator's reason; returns their page."""
-    from voting import receipts
+    from voting.casting import receipts
 
     def check(base: str, code: str, reason: str):
         page = new_page()

@@ -10,7 +10,7 @@ from auth.models import User
 from core.extensions import db
 from core.i18n import LANG_COOKIE
 from deliberation.models import AgendaItem
-from voting import services
+from tests import factories
 
 # Enough Hangul in one line to tell a drawn glyph from a missing one.
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -74,7 +74,7 @@ def test_the_receipt_code_keeps_its_groups_whole(live_server, demo, page, sign_i
     picks = db.session.execute(
         select(AgendaItem.id).filter_by(forum_id=demo.current).limit(3)
     ).scalars()
-    services.cast(demo.current, user, [str(pick) for pick in picks])
+    factories.cast(demo.current, user, [str(pick) for pick in picks])
 
     page.goto(f"{live_server.url}/forums/{demo.current}/my-ballot")
     code = page.locator("#receipt-code")

@@ -8,8 +8,7 @@ from core.extensions import db
 from core.i18n import LANG_COOKIE
 from deliberation.models import Forum
 from tests import factories
-from voting import results
-from voting import services
+from voting.counting import results
 
 TITLES = [
     "경로당 냉난방 개선",
@@ -37,7 +36,7 @@ def _equal_shares_forum() -> int:
     for n in range(30):
         picks = ids[0:3] if n % 7 < 4 else ids[2:5]
         voter = factories.user(f"resident-{n}", birth_year=1950 + n)
-        services.cast(forum.id, voter, picks, channel="assisted" if n < 2 else "online")
+        factories.cast(forum.id, voter, picks, channel="assisted" if n < 2 else "online")
     forum.phase = "closed"
     db.session.commit()
     _publish(forum.id, "equal_shares")

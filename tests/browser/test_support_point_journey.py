@@ -46,6 +46,6 @@ def test_a_resident_votes_at_a_support_point_with_staff_help(
 
     # The same resident later tries online: already voted.
     online = factories.user("support-point-resident", issuer=app.config["OIDC_ISSUER"])
-    from voting import services
+    from voting.casting import services
 
     assert services.my_ballot(demo.current, online)[1] is not None

@@ -26,7 +26,6 @@ from core.extensions import db
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from tests import factories
-from voting import services
 from voting.models import ResultSnapshot
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -243,7 +242,7 @@ def test_a_district_team_runs_a_forum_to_published_results(
     )
     for n, picks in enumerate(BALLOTS, start=1):
         resident = factories.user(f"team-journey-resident-{n}", birth_year=1950 + 7 * n)
-        services.cast(forum_id, resident, [str(ids[pick]) for pick in picks])
+        factories.cast(forum_id, resident, [str(ids[pick]) for pick in picks])
 
     # The window ends days later: the team member's session has expired, so they sign
     # in again, then close the forum and preview the result.

@@ -2,8 +2,7 @@
 
 from core.extensions import db
 from tests import factories
-from voting import results
-from voting import services
+from voting.counting import results
 
 
 def test_every_api_route_is_documented(app, client):
@@ -33,7 +32,7 @@ def test_unknown_forum_is_a_json_404(client, app):
 
 def test_result_is_refused_while_open_then_served(client, app):
     forum = factories.forum()
-    services.cast(forum.id, factories.user(), factories.item_ids(forum)[:3])
+    factories.cast(forum.id, factories.user(), factories.item_ids(forum)[:3])
     early = client.get(f"/api/v1/forums/{forum.id}/result")
     assert early.status_code == 409 and early.get_json()["error"] == "not_closed"
     app.config["CLOCK"] = lambda: forum.voting_ends_at
@@ -52,7 +51,7 @@ def test_result_is_refused_while_open_then_served(client, app):
 
 def test_receipt_lookup(client, app):
     forum = factories.forum()
-    code = services.cast(forum.id, factories.user(), factories.item_ids(forum)[:3])
+    code = factories.cast(forum.id, factories.user(), factories.item_ids(forum)[:3])
     found = client.get(f"/api/v1/receipts/{code}").get_json()
     assert found == {
         "receipt": code,

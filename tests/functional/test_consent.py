@@ -19,7 +19,6 @@ from tests.conftest import make_app
 from tests.web import csrf_token
 from tests.web import sign_in
 from tests.web import text
-from voting import services as voting
 from voting.models import Ballot
 
 
@@ -140,7 +139,7 @@ def test_the_casting_service_refuses_without_consent(app):
     forum = factories.forum()
     resident = factories.user("no-consent", consent_version=None)
     with pytest.raises(DomainError) as refused:
-        voting.cast(forum.id, resident, factories.item_ids(forum)[:3])
+        factories.cast(forum.id, resident, factories.item_ids(forum)[:3])
     assert refused.value.status == 403 and refused.value.code == "consent_required"
     assert count(Ballot) == 0
 

@@ -12,8 +12,8 @@ import pytest
 from tests import factories
 from tests.elections import publish
 from tests.web import text
-from voting import imports
-from voting import pabulib
+from voting.counting import imports
+from voting.counting import pabulib
 from voting.models import ResultSnapshot
 
 DATA = Path(__file__).parent.parent / "data"

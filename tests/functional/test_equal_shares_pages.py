@@ -13,9 +13,9 @@ from core.extensions import db
 from tests import factories
 from tests.web import sign_in
 from tests.web import text
-from voting import results
-from voting import services as voting
-from voting import tally
+from voting.counting import equal_shares
+from voting.counting import results
+from voting.counting import tally
 
 NOW = datetime.now(UTC)
 # Items A-01 (복지, 100,000,000), A-02 (복지, 150,000,000), A-03 (교육, 200,000,000),
@@ -30,7 +30,7 @@ def closed(app):
     forum = factories.forum(code="11560", field_envelopes={"복지": 150_000_000})
     ids = factories.item_ids(forum)
     for n, picks in enumerate(PICKS):
-        voting.cast(forum.id, factories.user(f"v{n}"), [ids[i] for i in picks])
+        factories.cast(forum.id, factories.user(f"v{n}"), [ids[i] for i in picks])
     forum.phase = "closed"
     db.session.commit()
     app.config["CLOCK"] = lambda: NOW + timedelta(days=7)
@@ -77,7 +77,7 @@ def test_the_result_is_the_rule_applied_to_the_stored_ballots(closed):
     ids = [i.external_id for i in forum.items]
     ballots = [[ids[i] for i in picks] for picks in PICKS]
     envelopes = {"복지": 150_000_000}
-    expected = tally.equal_shares(ballots, items, forum.envelope, field_envelopes=envelopes)
+    expected = equal_shares.equal_shares(ballots, items, forum.envelope, field_envelopes=envelopes)
     assert result.funding == expected
 
 

@@ -19,9 +19,9 @@ from tests import factories
 from tests.web import csrf_token
 from tests.web import sign_in
 from tests.web import text
-from voting import services as voting
+from voting.casting import services as voting
+from voting.casting.receipts import display
 from voting.models import Ballot
-from voting.receipts import display
 
 
 def count(model, *where) -> int:
@@ -55,8 +55,8 @@ def setting():
         )
     )
     db.session.commit()
-    mine = voting.cast(forum.id, resident, factories.item_ids(forum)[:3])
-    theirs = voting.cast(forum.id, other, factories.item_ids(forum)[2:5])
+    mine = factories.cast(forum.id, resident, factories.item_ids(forum)[:3])
+    theirs = factories.cast(forum.id, other, factories.item_ids(forum)[2:5])
     return forum, resident, other, mine, theirs
 
 
@@ -101,7 +101,8 @@ def test_deleting_ends_sessions_removes_data_and_keeps_only_the_key(client, app)
     assert answer.status_code == 302 and answer.headers["Location"] == "/me/deleted"
     assert "탈퇴" in text(client.get("/me/deleted"))
     db.session.expire_all()
-    assert count(UserSession, UserSession.ended_at.is_(None)) == 0
+    live = (UserSession.ended_at.is_(None), UserSession.user_id == resident.id)
+    assert count(UserSession, *live) == 0
     assert other_browser.get("/me").status_code == 302  # every session ended
     user = db.session.get(User, resident.id)
     assert (user.district_code, user.birth_year, user.consent_version) == (None, None, None)
@@ -128,10 +129,11 @@ def test_signing_in_again_after_deleting_cannot_vote_twice(client, app):
     # Signing in again restores what the provider says and asks for consent again.
     back.district_code, back.birth_year, back.deleted_at = "11560", 1980, None
     back.consent_version = "2026-12-01"
+    back.session_token = None  # a new sign-in, a new session
     db.session.commit()
     before = count(Ballot)
     with pytest.raises(voting.AlreadyVoted) as refused:
-        voting.cast(forum.id, back, factories.item_ids(forum)[1:4])
+        factories.cast(forum.id, back, factories.item_ids(forum)[1:4])
     assert refused.value.receipt_code == mine
     assert count(Ballot) == before
 

@@ -11,9 +11,8 @@ import pytest
 from core.extensions import db
 from tests import factories
 from tests.web import text
-from voting import pabulib
-from voting import results
-from voting import services
+from voting.counting import pabulib
+from voting.counting import results
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 HOSTILE_IDS = ['=HYPERLINK("http://evil.example")', "+1-1", "@X7", "-2+3", "\tA-05"]
@@ -34,7 +33,7 @@ def published_forum(rule="greedy", ids=None, titles=None, field="복지"):
         born = 1990 if n < 5 else 1960 if n < 8 else 1950
         voter = factories.user(f"voter-{n}", birth_year=born)
         chosen = picks[0:3] if n < 4 else picks[2:5]
-        services.cast(forum.id, voter, chosen, channel="assisted" if n == 9 else "online")
+        factories.cast(forum.id, voter, chosen, channel="assisted" if n == 9 else "online")
     forum.phase = "closed"
     db.session.commit()
     team = factories.staff(f"team-{forum.id}", "district_team", forum.district.code)

@@ -30,8 +30,7 @@ from core.extensions import db
 from deliberation.models import Forum
 from tests import factories
 from tests.conftest import make_app
-from voting import results
-from voting import services
+from voting.counting import results
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 from voting.models import BallotExclusion
@@ -74,7 +73,7 @@ class World:
 def _cast(forum: Forum, subjects: list[str]) -> list[str]:
     items = factories.item_ids(forum)
     return [
-        services.cast(forum.id, factories.user(subject), items[i % 3 : i % 3 + 3])
+        factories.cast(forum.id, factories.user(subject), items[i % 3 : i % 3 + 3])
         for i, subject in enumerate(subjects)
     ]
 

@@ -24,7 +24,7 @@ from tests.functional.test_oidc_client import sign_in_at_provider
 from tests.functional.test_oidc_client import signed_in_user_id
 from tests.functional.test_support_point import cast_assisted
 from tests.web import give_consent
-from voting import services as voting
+from voting.casting import services as voting
 from voting.models import Ballot
 
 STAFF = "support-staff"
@@ -111,9 +111,9 @@ def test_two_providers_sending_the_same_person_give_one_user_and_one_ballot(live
     assert count(User) == 1
     user = db.session.execute(select(User)).scalar_one()
     assert user.voter_key == derive_person_key("test-pepper", "CI-RESIDENT-1")
-    voting.cast(forum.id, user, [str(item.id) for item in forum.items[:3]])
+    factories.cast(forum.id, user, [str(item.id) for item in forum.items[:3]])
     with pytest.raises(voting.AlreadyVoted):
-        voting.cast(forum.id, user, [str(item.id) for item in forum.items[:3]])
+        factories.cast(forum.id, user, [str(item.id) for item in forum.items[:3]])
 
 
 def test_a_provider_without_its_person_claim_signs_nobody_in(backend, tmp_path):
@@ -170,7 +170,7 @@ def test_online_then_at_a_support_point_through_another_provider_is_refused(live
     forum = factories.forum()
     assert sign_in_with(live_server, new_browser(), "kakao", "CI-RESIDENT-2").status_code == 302
     online = db.session.execute(select(User)).scalar_one()
-    voting.cast(forum.id, online, [str(item.id) for item in forum.items[:3]])
+    factories.cast(forum.id, online, [str(item.id) for item in forum.items[:3]])
     staff = _staff_signed_in(live_server, forum)
     page = _resident_verifies(live_server, staff, forum, "CI-RESIDENT-2")
     refused = cast_assisted(live_server, staff, forum, page)
@@ -191,7 +191,7 @@ def test_at_a_support_point_then_online_through_another_provider_is_refused(live
         select(User).where(User.voter_key == derive_person_key("test-pepper", "CI-RESIDENT-3"))
     ).scalar_one()
     with pytest.raises(voting.AlreadyVoted):
-        voting.cast(forum.id, resident, [str(item.id) for item in forum.items[:3]])
+        factories.cast(forum.id, resident, [str(item.id) for item in forum.items[:3]])
     [ballot] = db.session.execute(select(Ballot)).scalars().all()
     assert ballot.channel == "assisted" and ballot.voter_key == resident.voter_key
 

@@ -14,8 +14,7 @@ import pytest
 from core.extensions import db
 from tests import factories
 from tests.web import text
-from voting import results
-from voting import services
+from voting.counting import results
 from voting.models import Ballot
 
 # Four ballots pick items 1-3, three pick items 3-5, none item 6: greedy funds A-03
@@ -31,7 +30,7 @@ def closed_forum():
     for n in range(7):
         picks = ids[0:3] if n < 4 else ids[2:5]
         voter = factories.user(f"voter-{n}", birth_year=1990 if n < 5 else 1960)
-        services.cast(forum.id, voter, picks, channel="assisted" if n == 6 else "online")
+        factories.cast(forum.id, voter, picks, channel="assisted" if n == 6 else "online")
     forum.phase = "closed"
     db.session.commit()
     return forum
@@ -61,7 +60,7 @@ def test_a_closed_unpublished_forum_shows_turnout_and_no_selection(client, app):
 
 def test_a_forum_whose_window_ended_is_not_published_either(client, app):
     forum = factories.forum()
-    services.cast(forum.id, factories.user(), factories.item_ids(forum)[:3])
+    factories.cast(forum.id, factories.user(), factories.item_ids(forum)[:3])
     app.config["CLOCK"] = lambda: forum.voting_ends_at
     page = text(client.get(f"/forums/{forum.id}/results"))
     assert "결과 공표 전" in page and 'id="results"' not in page

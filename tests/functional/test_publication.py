@@ -15,7 +15,6 @@ from tests import factories
 from tests.web import csrf_token
 from tests.web import sign_in
 from tests.web import text
-from voting import services as voting
 from voting.models import PublicationProposal
 from voting.models import ResultSnapshot
 
@@ -44,7 +43,7 @@ def closed_forum(app, **options) -> Forum:
     ids = factories.item_ids(forum)
     picks = [[ids[4], ids[0], ids[1]]] * 4 + [[ids[2], ids[3], ids[0]]] * 3
     for n, ballot in enumerate(picks):
-        voting.cast(forum.id, factories.user(f"pub-voter-{forum.id}-{n}"), ballot)
+        factories.cast(forum.id, factories.user(f"pub-voter-{forum.id}-{n}"), ballot)
     app.config["CLOCK"] = lambda: NOW + timedelta(hours=2)
     forum.phase = "closed"
     db.session.commit()

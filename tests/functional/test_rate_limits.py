@@ -13,7 +13,7 @@ from tests.conftest import make_app
 from tests.conftest import REDIS_URL
 from tests.web import csrf_token
 from tests.web import sign_in
-from voting import services
+from voting.casting import services
 
 
 @pytest.fixture(params=["memory", "redis"])

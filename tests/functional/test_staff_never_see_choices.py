@@ -12,9 +12,8 @@ from tests.functional.test_surface import rules
 from tests.functional.test_surface import url_for_rule
 from tests.web import sign_in
 from tests.web import text
-from voting import services as voting
+from voting.casting.receipts import display
 from voting.models import Ballot
-from voting.receipts import display
 
 STAFF = ("team", "operator", "admin")
 
@@ -26,7 +25,7 @@ def world(app):
     elections.publish(published.id)
     voting_now = factories.forum()
     resident = factories.user("resident")
-    voting.cast(voting_now.id, resident, factories.item_ids(voting_now)[:3])
+    factories.cast(voting_now.id, resident, factories.item_ids(voting_now)[:3])
     flag = factories.empty_flag(published)
     staff = {
         "team": factories.staff("team", "district_team", "11560"),

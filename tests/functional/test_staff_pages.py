@@ -167,13 +167,12 @@ def test_admin_grants_a_role_on_the_admin_page(client, world):
 
 
 def test_published_results_show_chart_turnout_and_hash(client, world, app):
-    from voting import results
-    from voting import services as voting
+    from voting.counting import results
 
     forum = factories.forum(code="11560")
     ids = factories.item_ids(forum)
     for n in range(3):
-        voting.cast(forum.id, factories.user(f"v{n}", birth_year=1960 + 10 * n), ids[n : n + 3])
+        factories.cast(forum.id, factories.user(f"v{n}", birth_year=1960 + 10 * n), ids[n : n + 3])
     forum.phase = "closed"
     db.session.commit()
     app.config["CLOCK"] = lambda: NOW + timedelta(days=7)

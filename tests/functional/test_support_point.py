@@ -15,7 +15,7 @@ from tests import factories
 from tests.functional.test_oidc_client import new_browser
 from tests.functional.test_oidc_client import sign_in_at_provider
 from tests.functional.test_oidc_client import start_sign_in
-from voting import services as voting
+from voting.casting import services as voting
 from voting.models import Ballot
 
 STAFF = "support-staff"
@@ -80,7 +80,7 @@ def test_assisted_then_online_is_one_ballot(live_server, app, forum):
     assert 'id="verify-resident"' in done.text
     online = factories.user("resident-x", issuer=app.config["OIDC_ISSUER"])
     with pytest.raises(voting.AlreadyVoted):
-        voting.cast(forum.id, online, [str(item.id) for item in forum.items[:3]])
+        factories.cast(forum.id, online, [str(item.id) for item in forum.items[:3]])
     assert ballots() == 1
     [ballot] = db.session.execute(select(Ballot)).scalars().all()
     assert ballot.channel == "assisted" and ballot.voter_key == online.voter_key
@@ -88,7 +88,7 @@ def test_assisted_then_online_is_one_ballot(live_server, app, forum):
 
 def test_online_then_assisted_is_refused(live_server, app, forum):
     online = factories.user("resident-y", issuer=app.config["OIDC_ISSUER"])
-    voting.cast(forum.id, online, [str(item.id) for item in forum.items[:3]])
+    factories.cast(forum.id, online, [str(item.id) for item in forum.items[:3]])
     browser = staff_browser(live_server)
     page = resident_verifies(live_server, browser, forum.id, "resident-y")
     refused = cast_assisted(live_server, browser, forum, page)

@@ -94,10 +94,11 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(app,
 
 
 PUBLIC = {"index", "static", "core.", "deliberation.", "deliberation_api.", "voting_api.", "api."}
-PUBLIC |= {"devidp.", "downloads.", "voting.results", "voting.receipt_check"}
+PUBLIC |= {"devidp.", "downloads.", "results.show", "voting.receipt_check"}
 PUBLIC |= {"proofs.receipt_proof", "privacy.policy", "privacy.bloc_voting_review"}
 PUBLIC |= {"privacy.deleted"}
-STAFF = {"manage.": "team", "publication.": "team", "discussion.moderation": "team"}
+STAFF = {"manage.": "team", "publication.": "team", "assisted.": "team"}
+STAFF |= {"discussion.moderation": "team"}
 STAFF |= {"admin.": "admin", "operator.": "operator"}
 # List pages any district team may open (they show only its own districts).
 TEAM_LISTS = {"manage.index", "manage.new_forum", "discussion.moderation"}

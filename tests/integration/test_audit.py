@@ -29,7 +29,7 @@ from tests import factories
 from tests.conftest import make_app
 from tests.web import sign_in
 from tests.web import text as page_text
-from voting import results
+from voting.counting import results
 
 FOREIGN_KEY = "a-key-the-server-does-not-hold"
 

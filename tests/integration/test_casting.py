@@ -16,7 +16,7 @@ from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from tests import factories
 from tests.web import session_token
-from voting import services
+from voting.casting import services
 from voting.models import Ballot
 from voting.models import BallotChoice
 
@@ -33,7 +33,7 @@ def test_cast_stores_one_ballot_with_its_choices_and_a_receipt(app):
     forum = factories.forum()
     voter = factories.user()
     ids = factories.item_ids(forum)
-    code = services.cast(forum.id, voter, ids[:3])
+    code = factories.cast(forum.id, voter, ids[:3])
     stored = db.session.execute(select(Ballot)).scalar_one()
     assert stored.receipt_code == code and len(code) == 20
     assert stored.voter_key == voter.voter_key and stored.channel == "online"
@@ -45,9 +45,9 @@ def test_second_cast_is_already_voted_with_the_first_receipt(app):
     forum = factories.forum()
     voter = factories.user()
     ids = factories.item_ids(forum)
-    code = services.cast(forum.id, voter, ids[:3])
+    code = factories.cast(forum.id, voter, ids[:3])
     with pytest.raises(services.AlreadyVoted) as info:
-        services.cast(forum.id, voter, ids[1:4])
+        factories.cast(forum.id, voter, ids[1:4])
     assert info.value.receipt_code == code
     assert info.value.status == 409
     assert ballots() == 1 and choices() == 3
@@ -58,7 +58,7 @@ def test_unique_constraint_refuses_a_second_ballot_even_past_the_service_check(a
     forum = factories.forum()
     voter = factories.user()
     ids = factories.item_ids(forum)
-    first = services.cast(forum.id, voter, ids[:3])
+    first = factories.cast(forum.id, voter, ids[:3])
     real = services._existing_ballot
     calls = {"n": 0}
 
@@ -68,7 +68,7 @@ def test_unique_constraint_refuses_a_second_ballot_even_past_the_service_check(a
 
     monkeypatch.setattr(services, "_existing_ballot", blind_first_time)
     with pytest.raises(services.AlreadyVoted) as info:
-        services.cast(forum.id, voter, ids[1:4])
+        factories.cast(forum.id, voter, ids[1:4])
     assert info.value.receipt_code == first
     assert ballots() == 1 and choices() == 3
 
@@ -76,15 +76,15 @@ def test_unique_constraint_refuses_a_second_ballot_even_past_the_service_check(a
 def test_same_identity_may_vote_in_another_forum(app):
     first, second = factories.forum(), factories.forum()
     voter = factories.user()
-    services.cast(first.id, voter, factories.item_ids(first)[:3])
-    services.cast(second.id, voter, factories.item_ids(second)[:3])
+    factories.cast(first.id, voter, factories.item_ids(first)[:3])
+    factories.cast(second.id, voter, factories.item_ids(second)[:3])
     assert ballots() == 2
 
 
 def refusal(forum, voter, picks) -> services.BallotRefused:
     before = ballots(), choices()
     with pytest.raises(services.BallotRefused) as info:
-        services.cast(forum.id, voter, picks)
+        factories.cast(forum.id, voter, picks)
     assert (ballots(), choices()) == before
     return info.value
 
@@ -123,7 +123,7 @@ def test_over_the_cost_cap_is_refused(app):
     ids = factories.item_ids(forum)
     voter = factories.user()
     assert refusal(forum, voter, ids[:3]).code == "over_cost_cap"  # 450M
-    services.cast(forum.id, voter, [ids[0], ids[3], ids[4]])  # 230M
+    factories.cast(forum.id, voter, [ids[0], ids[3], ids[4]])  # 230M
     assert ballots() == 1
 
 
@@ -148,7 +148,7 @@ def test_window_edges_follow_the_injected_clock(app):
     app.config["CLOCK"] = lambda: now + timedelta(seconds=1)
     assert refusal(forum, factories.user("late"), ids[:3]).code == "closed"
     app.config["CLOCK"] = lambda: now
-    services.cast(forum.id, factories.user("on-time"), ids[:3])
+    factories.cast(forum.id, factories.user("on-time"), ids[:3])
     assert ballots() == 1
 
 
@@ -164,7 +164,7 @@ def test_resident_of_another_district_is_refused(app):
 
 def test_receipt_check_reports_counted_without_picks(app):
     forum = factories.forum()
-    code = services.cast(forum.id, factories.user(), factories.item_ids(forum)[:3])
+    code = factories.cast(forum.id, factories.user(), factories.item_ids(forum)[:3])
     status = services.check_receipt(code.lower())
     assert status.found and status.counted and status.forum.id == forum.id
     missing = services.check_receipt("A" * 20)
@@ -181,7 +181,7 @@ def test_a_closed_window_is_refused_after_the_ballot_was_cached(app):
     forum = factories.forum(opens=now - timedelta(days=7), closes=now + timedelta(seconds=1))
     ids = factories.item_ids(forum)
     app.config["CLOCK"] = lambda: now
-    services.cast(forum.id, factories.user("first"), ids[:3])
+    factories.cast(forum.id, factories.user("first"), ids[:3])
     assert forum.id in app.extensions["ballot_definitions"]
     app.config["CLOCK"] = lambda: now + timedelta(seconds=1)
     assert refusal(forum, factories.user("late"), ids[:3]).code == "closed"
@@ -191,7 +191,7 @@ def test_a_closed_window_is_refused_after_the_ballot_was_cached(app):
 def test_an_item_withdrawn_after_the_ballot_was_cached_is_refused(app):
     forum = factories.forum()
     ids = factories.item_ids(forum)
-    services.cast(forum.id, factories.user("first"), ids[:3])
+    factories.cast(forum.id, factories.user("first"), ids[:3])
     item = db.session.get(AgendaItem, int(ids[0]))
     item.status = "withdrawn"
     db.session.commit()
@@ -202,7 +202,7 @@ def test_an_item_withdrawn_after_the_ballot_was_cached_is_refused(app):
 def test_a_phase_changed_after_the_ballot_was_cached_is_refused(app):
     forum = factories.forum()
     ids = factories.item_ids(forum)
-    services.cast(forum.id, factories.user("first"), ids[:3])
+    factories.cast(forum.id, factories.user("first"), ids[:3])
     db.session.execute(update(Forum).where(Forum.id == forum.id).values(phase="closed"))
     db.session.commit()
     assert refusal(forum, factories.user("second"), ids[:3]).code == "closed"
@@ -235,7 +235,7 @@ def test_every_change_to_a_forum_its_fields_or_items_raises_its_revision(app):
     assert revision(forum.id) == start + 5
     # Reading, casting and unchanged objects leave it alone.
     forum.title = forum.title
-    services.cast(forum.id, factories.user(), factories.item_ids(forum)[:3])
+    factories.cast(forum.id, factories.user(), factories.item_ids(forum)[:3])
     assert revision(forum.id) == start + 5
 
 

@@ -12,7 +12,8 @@ from deliberation.models import Forum
 from tests.realdata import DATA
 from tests.realdata import REAL
 from tests.realdata import RULES
-from voting import tally
+from voting.counting import equal_shares
+from voting.counting import tally
 from voting.models import Ballot
 from voting.models import BallotChoice
 
@@ -147,7 +148,7 @@ def test_equal_shares_works_on_the_demo_forum_with_field_envelopes(app):
     items = [
         tally.Item(i.external_id, i.cost, i.field.name if i.field else None) for i in past.items
     ]
-    expected = tally.equal_shares(
+    expected = equal_shares.equal_shares(
         _demo_profile(past), items, past.envelope, field_envelopes=envelopes
     )
     funded = {i["id"] for i in result["items"] if i["funded"]}

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from core.errors import DomainError
 from core.extensions import db
 from tests import elections
-from voting import commitment
-from voting import exports
-from voting import merkle
-from voting import proofs
-from voting import results
+from voting.counting import results
 from voting.models import Ballot
 from voting.models import BallotChoice
+from voting.publishing import commitment
+from voting.publishing import exports
+from voting.publishing import merkle
+from voting.publishing import proofs
 
 PICKS = [(0, 1, 2), (0, 1, 3), (0, 2, 4), (1, 3, 4), (0, 1, 4), (0, 3, 4), (2,)]
 

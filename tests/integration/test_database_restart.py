@@ -35,7 +35,7 @@ from tests.servers import start_private_postgres
 from tests.servers import voter_session
 from tests.web import csrf_token
 from tests.web import sign_in
-from voting import services
+from voting.casting import ballot_cache
 from voting.models import Ballot
 from voting.models import BallotChoice
 
@@ -283,7 +283,7 @@ def test_a_connection_dropped_mid_request_answers_503_or_goes_unnoticed(
         # Casting on PostgreSQL is one statement, its own transaction, with no COMMIT
         # to lose; a forum changed since this process last read it sends the cast
         # through the full checks, which commit a transaction.
-        services._definition(forum_id)
+        ballot_cache.definition(forum_id)
         db.session.execute(text("UPDATE forums SET revision = revision + 1"))
         db.session.commit()
 

@@ -23,12 +23,12 @@ from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from tests import factories
 from tests.elections import publish
-from voting import exports
-from voting import imports
-from voting import pabulib
-from voting import results
+from voting.counting import imports
+from voting.counting import pabulib
+from voting.counting import results
 from voting.models import Ballot
 from voting.models import BallotChoice
+from voting.publishing import exports
 
 DATA = Path(__file__).parent.parent / "data"
 TOULOUSE = "France_Toulouse_2022_6_-_Saint-Cyprien"

@@ -14,9 +14,9 @@ from core import audit
 from core.errors import DomainError
 from core.extensions import db
 from tests import factories
-from voting import receipts
-from voting import results
-from voting import services
+from voting.casting import receipts
+from voting.casting import services
+from voting.counting import results
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 from voting.models import BallotChoice

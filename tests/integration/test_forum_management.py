@@ -18,8 +18,8 @@ from deliberation import services
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
 from tests import factories
-from voting import results
-from voting import services as voting
+from voting.casting import services as voting
+from voting.counting import results
 from voting.models import Ballot
 from voting.models import BallotChoice
 
@@ -166,7 +166,7 @@ def test_no_phase_goes_back_once_a_ballot_exists(team, app):
     services.change_phase(team, forum.id, "deliberation")  # no ballot yet: allowed
     services.change_phase(team, forum.id, "voting")
     resident = factories.user("resident-1")
-    voting.cast(forum.id, resident, [str(i.id) for i in forum.items[:3]])
+    factories.cast(forum.id, resident, [str(i.id) for i in forum.items[:3]])
     refused(services.change_phase, team, forum.id, "deliberation", status=409, code="backwards")
     assert db.session.get(Forum, forum.id).phase == "voting"
 
@@ -192,7 +192,7 @@ def closed_with_ballots(team, app) -> Forum:
     forum = open_now(team)
     ids = [str(i.id) for i in forum.items]
     for n, picks in enumerate([ids[:3], ids[:3], ids[1:4], ids[:2] + ids[3:]]):
-        voting.cast(forum.id, factories.user(f"r{n}", birth_year=1950 + 10 * n), picks)
+        factories.cast(forum.id, factories.user(f"r{n}", birth_year=1950 + 10 * n), picks)
     app.config["CLOCK"] = lambda: NOW + timedelta(days=6)
     services.change_phase(team, forum.id, "closed")
     return forum
@@ -244,7 +244,7 @@ def test_an_assisted_ballot_then_online_is_one_ballot(team, app):
     assert ballot.channel == "assisted" and ballot.birth_year == 1990
     online = factories.user("kakao-123", issuer=app.config["OIDC_ISSUER"])
     with pytest.raises(voting.AlreadyVoted):
-        voting.cast(forum.id, online, ids)
+        factories.cast(forum.id, online, ids)
     with pytest.raises(voting.AlreadyVoted):
         voting.cast_assisted(forum.id, team, _resident(app, "kakao-123"), ids, False)
     entries = db.session.execute(
@@ -258,7 +258,7 @@ def test_an_assisted_ballot_then_online_is_one_ballot(team, app):
 def test_an_online_ballot_then_assisted_is_one_ballot(team, app):
     forum = open_now(team)
     ids = [str(i.id) for i in forum.items[:3]]
-    voting.cast(forum.id, factories.user("kakao-456", issuer=app.config["OIDC_ISSUER"]), ids)
+    factories.cast(forum.id, factories.user("kakao-456", issuer=app.config["OIDC_ISSUER"]), ids)
     with pytest.raises(voting.AlreadyVoted):
         voting.cast_assisted(forum.id, team, _resident(app, "kakao-456"), ids, False)
     assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 1

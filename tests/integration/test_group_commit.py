@@ -11,8 +11,9 @@ from core import clock
 from core.extensions import db
 from tests import factories
 from tests.web import session_token
-from voting import receipts
-from voting import services
+from voting.casting import ballot_cache
+from voting.casting import receipts
+from voting.casting import statements
 from voting.models import Ballot
 from voting.models import BallotChoice
 
@@ -25,7 +26,7 @@ def pg_app(app, backend):
 
 
 def row(forum, token, picks, **changes) -> dict:
-    definition = services._definition(forum.id)
+    definition = ballot_cache.definition(forum.id)
     made = {
         "forum_id": forum.id,
         "revision": definition.revision,
@@ -57,7 +58,7 @@ def test_one_statement_stores_each_valid_cast_of_a_batch_and_only_those(pg_app):
         row(forum, outsider, picks),  # lives in another district
         row(forum, carol, picks, cast_at=forum.voting_ends_at + timedelta(seconds=1)),
     ]
-    stored = services._write_batch(rows)
+    stored = statements.write_batch(rows)
     # Alice's two casts: exactly one is stored, whichever the database took first.
     assert stored in ({rows[0]["receipt_code"]}, {rows[1]["receipt_code"]})
     ballots = db.session.execute(select(Ballot.receipt_code)).scalars().all()
@@ -71,7 +72,7 @@ def test_a_batch_of_many_voters_stores_them_all_with_their_choices(pg_app):
     picks = factories.item_ids(forum)
     tokens = [session_token(factories.user(f"voter{n}")) for n in range(12)]
     rows = [row(forum, token, picks[n % 3 : n % 3 + 3]) for n, token in enumerate(tokens)]
-    assert services._write_batch(rows) == {each["receipt_code"] for each in rows}
+    assert statements.write_batch(rows) == {each["receipt_code"] for each in rows}
     counts = db.session.execute(
         select(BallotChoice.ballot_id).group_by(BallotChoice.ballot_id)
     ).all()

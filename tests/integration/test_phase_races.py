@@ -30,7 +30,8 @@ from deliberation import services as forums
 from deliberation.models import Forum
 from tests import factories
 from tests.web import session_token
-from voting import services as voting
+from voting.casting import ballot_cache
+from voting.casting import services as voting
 from voting.models import Ballot
 from voting.models import BallotChoice
 
@@ -88,14 +89,12 @@ def _reset(forum_id: int, phase: str) -> None:
     )
     db.session.commit()
     db.session.expire_all()
-    voting._remember(forums.load_forum(forum_id))
+    ballot_cache.remember(forums.load_forum(forum_id))
 
 
 def _casts(forum_id: int, team_id: int, voter_ids: list[int], tokens: list[str], picks, trial):
-    """One cast by each path, each by a voter of its own."""
-
-    def by_user():
-        return voting.cast(forum_id, db.session.get(User, voter_ids[0]), picks)
+    """One cast by each path (by session for every token), each by a voter of its own;
+    ``voter_ids[1]`` casts through the full checks."""
 
     def checked():
         user = db.session.get(User, voter_ids[1])
@@ -109,7 +108,7 @@ def _casts(forum_id: int, team_id: int, voter_ids: list[int], tokens: list[str],
     def by_session(token):
         return lambda: voting.cast_signed_in(forum_id, token, picks)
 
-    return [by_user, checked, assisted, *(by_session(token) for token in tokens)]
+    return [checked, assisted, *(by_session(token) for token in tokens)]
 
 
 def _ballots(forum_id: int) -> int:
@@ -147,7 +146,7 @@ def test_back_to_deliberation_never_leaves_ballots_behind(app, backend, team):
     forum_id = factories.forum().id
     picks = factories.item_ids(db.session.get(Forum, forum_id))[:3]
     voter_ids = _voters(4)
-    tokens = [session_token(db.session.get(User, voter_id)) for voter_id in voter_ids[2:]]
+    tokens = [session_token(db.session.get(User, v)) for v in voter_ids[:1] + voter_ids[2:]]
     back = _as(team.id, forums.change_phase, forum_id, "deliberation")
     race = Race(app, 6)
     broken, went_back, stayed = [], 0, 0
@@ -174,7 +173,7 @@ def test_items_never_change_once_voting_has_started(app, backend, team):
     target = forum.items[4]  # not picked, so every cast stays valid
     target_id, number, field_id = target.id, target.external_id, target.field_id
     voter_ids = _voters(3)
-    tokens = [session_token(db.session.get(User, voter_ids[2]))]
+    tokens = [session_token(db.session.get(User, voter_ids[v])) for v in (0, 2)]
     open_voting = _as(team.id, forums.change_phase, forum_id, "voting")
     race = Race(app, 6)
     broken, edited_first, voted_first = [], 0, 0

@@ -17,7 +17,6 @@ from privacy import purge
 from privacy.models import ConsentRecord
 from tests import elections
 from tests import factories
-from voting import services as voting
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 from voting.models import ResultSnapshot
@@ -70,7 +69,7 @@ def test_purge_removes_keys_and_signals_and_changes_no_published_fact(app):
     forum, snapshot = published_forum()
     other = factories.forum()  # voting now: untouched
     voter = factories.user("voting-elsewhere")
-    live = voting.cast(other.id, voter, factories.item_ids(other)[:3])
+    live = factories.cast(other.id, voter, factories.item_ids(other)[:3])
     client = app.test_client()
     before = open_data(client, forum.id)
     verified = app.test_cli_runner().invoke(args=["forum", "verify-snapshot", str(forum.id)])

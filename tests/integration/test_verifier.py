@@ -12,11 +12,11 @@ from sqlalchemy import select
 from core.extensions import db
 from tests import elections
 from tests.unit.test_verify_tool import verify
-from voting import commitment
-from voting import exports
-from voting import proofs
-from voting import results
+from voting.counting import results
 from voting.models import Ballot
+from voting.publishing import commitment
+from voting.publishing import exports
+from voting.publishing import proofs
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "verify.py"
 # Greedy funds here; equal shares and A-05 (checked below).

@@ -10,10 +10,10 @@ vote threshold, when present, equals a vote level so that some projects sit on i
 
 import random
 
-from voting.pabulib import dumps
-from voting.pabulib import PbElection
-from voting.pabulib import PbProject
-from voting.pabulib import PbVoter
+from voting.counting.pabulib import dumps
+from voting.counting.pabulib import PbElection
+from voting.counting.pabulib import PbProject
+from voting.counting.pabulib import PbVoter
 
 RULES = ("greedy", "greedy-no-skip", "greedy-threshold")
 FIELDS = ("환경", "교통", "복지", "문화")

@@ -1,11 +1,11 @@
-"""Group commit of concurrent casts (voting.batching), with a stand-in for the database."""
+"""Group commit of concurrent casts (voting.casting.batching), with a stand-in for the database."""
 
 import threading
 import time
 
 import pytest
 
-from voting.batching import Batcher
+from voting.casting.batching import Batcher
 
 
 class Writes:

@@ -1,4 +1,4 @@
-"""The Method of Equal Shares (``voting.tally.equal_shares``) and the rule registry.
+"""The Method of Equal Shares (``voting.counting.equal_shares.equal_shares``) and the rule registry.
 
 Checked by hand on small examples; against a direct, exact implementation of
 the definition (below) on many random elections, also with the engine's fixed
@@ -25,88 +25,22 @@ from pabutools.rules import greedy_utilitarian_welfare
 from pabutools.rules import method_of_equal_shares
 
 from tests.unit import pbgen
-from voting import pabulib
-from voting import tally
-from voting.tally import Election
-from voting.tally import equal_shares
-from voting.tally import Item
-from voting.tally import Options
+from voting.counting import equal_shares_reference
+from voting.counting import greedy
+from voting.counting import mes_completion
+from voting.counting import mes_prices
+from voting.counting import pabulib
+from voting.counting import rulebook
+from voting.counting import tally
+from voting.counting.equal_shares import equal_shares
+from voting.counting.equal_shares import equal_shares_rule
+from voting.counting.tally import Election
+from voting.counting.tally import Item
+from voting.counting.tally import Options
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 REAL = sorted(DATA.glob("*.pb"))
 SAT = {"cost": Cost_Sat, "approval": Cardinality_Sat}
-
-
-# --- the definition, written out directly -------------------------------------------
-
-
-def reference_mes(profile, costs, money, utility):
-    """MES as defined: every voter starts with ``money``; each round buys the
-    item with the least price per unit of utility (ties: smallest id as text),
-    its supporters paying ``min(money left, price)``."""
-    groups = [(set(ballot), number) for ballot, number in profile.items()]
-    left = [Fraction(money)] * len(groups)
-    remaining = {item for ballot, _ in groups for item in ballot}
-    bought = []
-    while True:
-        best = None
-        for item in sorted(remaining):
-            supporters = sorted(
-                (left[g], number) for g, (ballot, number) in enumerate(groups) if item in ballot
-            )
-            if sum(x * number for x, number in supporters) < costs[item]:
-                continue
-            paid, rich = Fraction(0), sum(number for _, number in supporters)
-            for x, number in supporters:
-                price = (costs[item] - paid) / rich
-                if price <= x:
-                    break
-                paid += x * number
-                rich -= number
-            per_utility = price / (costs[item] if utility == "cost" else 1)
-            if best is None or per_utility < best[0]:
-                best = (per_utility, item, price)
-        if best is None:
-            return bought
-        _, item, price = best
-        for g, (ballot, _number) in enumerate(groups):
-            if item in ballot:
-                left[g] -= min(left[g], price)
-        bought.append(item)
-        remaining.discard(item)
-
-
-def reference_funded(profile, costs, budget, utility, completion, increment):
-    """The funded set, completing step by step as pabutools does."""
-    n = sum(profile.values())
-    supported = {item for ballot in profile for item in ballot}
-    if not n:
-        chosen = []
-    elif not completion:
-        chosen = reference_mes(profile, costs, Fraction(budget, n), utility)
-    else:
-        chosen, k = [], 0
-        while True:
-            outcome = reference_mes(profile, costs, Fraction(budget, n) + k * increment, utility)
-            spent = sum(costs[item] for item in outcome)
-            if spent > budget:
-                break
-            chosen = outcome
-            if all(costs[item] > budget - spent for item in supported - set(outcome)):
-                break
-            k += 1
-    funded = set(chosen)
-    if completion:
-        votes = Counter()
-        for ballot, number in profile.items():
-            for item in ballot:
-                votes[item] += number
-        left = budget - sum(costs[item] for item in funded)
-        for item in sorted(costs, key=lambda item: (-votes[item], item)):
-            if item not in funded and costs[item] <= left:
-                funded.add(item)
-                left -= costs[item]
-    return funded
 
 
 def profile_of(election: pabulib.PbElection) -> Counter:
@@ -150,7 +84,7 @@ def test_a_supporter_short_of_the_price_pays_all_she_has():
     # pays her 5 and the first pays the remaining 9.
     items = [Item("a", 14), Item("b", 10)]
     ballots = [["a"], ["a", "b"], ["b"]]
-    mes = tally._Mes(Counter(map(frozenset, ballots)), {"a": 2, "b": 2}, items, "approval")
+    mes = mes_completion.Mes(Counter(map(frozenset, ballots)), {"a": 2, "b": 2}, items, "approval")
     bought, _ = mes.run(Fraction(10))
     assert [mes.items[q].id for q in bought] == ["b", "a"]
     funding = equal_shares(ballots, items, 30, utility="approval", completion=False)
@@ -165,7 +99,7 @@ def test_completion_raises_the_voters_money_one_unit_at_a_time():
     ballots = [["x", "y"], ["x"]]
     assert funded_set(ballots, items, 10, completion=False) == {"x"}
     assert funded_set(ballots, items, 10) == {"x", "y"}
-    mes = tally._Mes(Counter(map(frozenset, ballots)), {"x": 2, "y": 1}, items, "cost")
+    mes = mes_completion.Mes(Counter(map(frozenset, ballots)), {"x": 2, "y": 1}, items, "cost")
     assert [mes.items[q].id for q in mes.run(Fraction(6))[0]] == ["x"]
     assert [mes.items[q].id for q in mes.run(Fraction(7))[0]] == ["x", "y"]
 
@@ -319,7 +253,9 @@ def test_equal_shares_matches_the_definition_on_random_elections(utility):
         n = sum(profile.values())
         increment = Fraction(max(budget, 1), 10 * max(n, 1))
         for completion in (False, True):
-            expected = reference_funded(profile, costs, budget, utility, completion, increment)
+            expected = equal_shares_reference.funded_ids(
+                profile, items, budget, utility, completion, increment=increment
+            )
             assert (
                 funded_set(
                     profile,
@@ -349,8 +285,8 @@ def test_the_exact_fallback_alone_gives_the_same_results(monkeypatch):
                 options = {"utility": utility, "completion": completion, "increment": increment}
                 cases.append((profile, items, budget, options))
     expected = [funded_set(p, i, b, **o) for p, i, b, o in cases]
-    monkeypatch.setattr(tally, "_SHIFT", 0)
-    monkeypatch.setattr(tally, "_RHO_SHIFT", 0)
+    monkeypatch.setattr(mes_prices, "_SHIFT", 0)
+    monkeypatch.setattr(mes_prices, "_RHO_SHIFT", 0)
     assert [funded_set(p, i, b, **o) for p, i, b, o in cases] == expected
 
 
@@ -364,7 +300,8 @@ def test_the_money_up_to_the_end_of_a_run_region_gives_the_same_outcome(utility)
         if not election.budget:
             continue
         profile, items = profile_of(election), items_of(election)
-        mes = tally._Mes(profile, Election.from_ballots(profile, items).counts, items, utility)
+        counts = Election.from_ballots(profile, items).counts
+        mes = mes_completion.Mes(profile, counts, items, utility)
         start = Fraction(election.budget, len(election.voters))
         step = Fraction(election.budget, 50 * len(election.voters))
         for k in range(0, 60, 3):
@@ -389,8 +326,8 @@ def test_completion_equals_running_every_step():
         items = items_of(election)
         counts = Election.from_ballots(profile, items).counts
         step = Fraction(election.budget, 40 * len(election.voters))
-        mes = tally._Mes(profile, counts, items, "approval")
-        stepwise = tally._Mes(profile, counts, items, "approval")
+        mes = mes_completion.Mes(profile, counts, items, "approval")
+        stepwise = mes_completion.Mes(profile, counts, items, "approval")
         stepwise.region_end = lambda trace, money: None  # never skip
         assert mes.complete(election.budget, step) == stepwise.complete(election.budget, step)
 
@@ -474,9 +411,9 @@ def test_real_election_matches_the_recorded_pabutools_outcomes(path):
 
 
 def test_both_rules_are_registered_under_their_names():
-    assert set(tally.RULES) == {"greedy", "equal_shares"}
-    assert tally.RULES["greedy"] is tally.greedy_rule
-    assert tally.RULES["equal_shares"] is tally.equal_shares_rule
+    assert set(rulebook.RULES) == {"greedy", "equal_shares"}
+    assert rulebook.RULES["greedy"].fund is greedy.greedy_rule
+    assert rulebook.RULES["equal_shares"].fund is equal_shares_rule
 
 
 def test_every_rule_takes_an_election_and_options_and_returns_a_funding():
@@ -485,13 +422,13 @@ def test_every_rule_takes_an_election_and_options_and_returns_a_funding():
         [Item("a", 20), Item("b", 30), Item("c", 10)],
     )
     options = Options(envelope=40, completion=False)
-    results = {name: rule(election, options) for name, rule in tally.RULES.items()}
+    results = {name: rule.fund(election, options) for name, rule in rulebook.RULES.items()}
     for funding in results.values():
         assert isinstance(funding, tally.Funding)
         assert [row.item.id for row in funding.rows] == ["b", "a", "c"]
         assert [row.rank for row in funding.rows] == [1, 2, 3]
         assert funding.envelope == 40
-    assert results["greedy"] == tally.fund_greedy(tally.rank(election.counts, election.items), 40)
+    assert results["greedy"] == greedy.fund_greedy(tally.rank(election.counts, election.items), 40)
     assert results["equal_shares"] == equal_shares(
         election.profile, election.items, 40, completion=False
     )
@@ -507,7 +444,7 @@ def test_the_greedy_rule_passes_its_options_on():
         ],
     )
     options = Options(envelope=40, field_envelopes={"x": 25}, skip_misfits=False, min_votes=1)
-    assert tally.greedy_rule(election, options) == tally.fund_greedy(
+    assert greedy.greedy_rule(election, options) == greedy.fund_greedy(
         tally.rank(election.counts, election.items),
         40,
         field_envelopes={"x": 25},
@@ -536,4 +473,53 @@ def test_bought_names_the_items_paid_by_their_supporters_not_the_fill():
     funding = equal_shares(ballots, items, 300)
     assert funding.funded_ids == ["A", "C", "B"]
     assert funding.bought == {"A", "C"}
-    assert tally.greedy_rule(Election.from_ballots(ballots, items), Options(300)).bought == set()
+    assert greedy.greedy_rule(Election.from_ballots(ballots, items), Options(300)).bought == set()
+
+
+def test_each_rule_is_one_record_that_pabulib_reads_back(app):
+    """A rule's Pabulib name is the one Pabulib's readers map back to the same rule, its
+    label is what forms offer, and only a rule that ranks by votes decides from counts."""
+    with app.test_request_context():
+        assert [name for name, _label in rulebook.choices()] == list(rulebook.RULES)
+        assert all(str(label) for _name, label in rulebook.choices())
+    names = [rule.pabulib for rule in rulebook.RULES.values()]
+    assert len(set(names)) == len(names)
+    assert rulebook.RULES[rulebook.DEFAULT].ranks_by_votes
+    assert not rulebook.EQUAL_SHARES.ranks_by_votes
+    items = [Item("a", 60), Item("b", 50), Item("c", 40)]
+    election = Election.from_ballots([["a"], ["a", "b"], ["c"]], items)
+    options = Options(100)
+    assert rulebook.GREEDY.from_counts(election.counts, items, options) == rulebook.GREEDY.fund(
+        election, options
+    )
+
+
+def exact_payment_elections(count: int):
+    """Small elections where some supporters start with exactly an item's price, so
+    that they pay all they have while paying the price: the money they keep is 0 at the
+    starting money and grows with it, which the completion must not skip past."""
+    for seed in range(count):
+        draw = random.Random(seed)
+        voters, share = draw.randint(1, 5), draw.randint(1, 12)
+        ballots = [set() for _ in range(voters)]
+        items = []
+        for position in range(draw.randint(2, 5)):
+            supporters = draw.sample(range(voters), draw.randint(1, voters))
+            for voter in supporters:
+                ballots[voter].add(f"P{position}")
+            exact = draw.random() < 0.5
+            items.append(
+                Item(f"P{position}", len(supporters) * share if exact else draw.randint(1, 40))
+            )
+        yield ballots, items, voters * share
+
+
+@pytest.mark.parametrize("utility", ["cost", "approval"])
+def test_completion_matches_the_definition_where_payments_are_exact(utility):
+    for ballots, items, envelope in exact_payment_elections(1500):
+        expected = equal_shares_reference.funded_ids(ballots, items, envelope, utility)
+        assert funded_set(ballots, items, envelope, utility=utility) == expected, (
+            ballots,
+            [(item.id, item.cost) for item in items],
+            envelope,
+        )

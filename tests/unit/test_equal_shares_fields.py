@@ -8,12 +8,12 @@ from collections import Counter
 
 import pytest
 
-from voting import equal_shares_fields
-from voting import tally
-from voting.tally import Election
-from voting.tally import equal_shares
-from voting.tally import Item
-from voting.tally import Options
+from voting.counting import equal_shares_fields
+from voting.counting import rulebook
+from voting.counting.equal_shares import equal_shares
+from voting.counting.tally import Election
+from voting.counting.tally import Item
+from voting.counting.tally import Options
 
 ITEMS = [
     Item("e1", 60, "환경"),
@@ -110,7 +110,7 @@ def test_field_envelopes_over_the_forum_envelope_are_refused():
 def test_the_registered_rule_splits_by_field():
     election = Election.from_ballots([["e1", "w1"], ["e2"], ["r1"]], ITEMS)
     options = Options(envelope=200, field_envelopes={"환경": 100})
-    assert tally.RULES["equal_shares"](election, options) == equal_shares(
+    assert rulebook.RULES["equal_shares"].fund(election, options) == equal_shares(
         election.profile, ITEMS, 200, field_envelopes={"환경": 100}
     )
 

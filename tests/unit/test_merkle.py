@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voting import merkle
+from voting.publishing import merkle
 
 # The Certificate Transparency test inputs and the roots of their first n leaves
 # (RFC 6962's reference implementation, merkle_tree_test).

@@ -37,8 +37,10 @@ from pabutools.rules import greedy_utilitarian_welfare
 from pabutools.rules import method_of_equal_shares
 
 from tests.unit import pbgen
-from voting import pabulib
-from voting import tally
+from voting.counting import equal_shares
+from voting.counting import greedy
+from voting.counting import pabulib
+from voting.counting import tally
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 REAL = sorted(DATA.glob("*.pb"))
@@ -80,7 +82,7 @@ def _ours(election: pabulib.PbElection, threshold: int) -> dict[str, object]:
     budget = election.budget
 
     def funded(**options) -> list[str]:
-        return tally.fund_greedy(ranked, budget, **options).funded_ids
+        return greedy.fund_greedy(ranked, budget, **options).funded_ids
 
     return {
         "order": [item.id for item, _votes in ranked],
@@ -121,7 +123,7 @@ def test_generated_elections_exercise_ties_misfits_and_thresholds():
         votes = [v for _item, v in ranked]
         ties += len(set(votes)) < len(votes)
         zero_votes += 0 in votes
-        funding = tally.fund_greedy(ranked, election.budget)
+        funding = greedy.fund_greedy(ranked, election.budget)
         misfits += any(row.reason == "over_budget" for row in funding.rows)
         exact_fits += funding.spent == funding.envelope and funding.cut_rank is not None
         threshold = pabulib.score_threshold(election.meta)
@@ -164,7 +166,7 @@ SAT = {"cost": Cost_Sat, "approval": Cardinality_Sat}
 
 
 def _pabutools_sub_election(projects, budget, ballots, utility, completion, increment) -> set:
-    """pabutools' MES, completed as ``voting.tally.equal_shares`` documents, on the
+    """pabutools' MES, completed as ``voting.counting.equal_shares.equal_shares`` documents, on the
     projects, the budget and the ballots (each cut down to the projects, the
     ballots left with none dropped) of one sub-election."""
     instance = Instance(projects, budget_limit=budget)
@@ -201,7 +203,7 @@ def _by_field_both_ways(instance, ballots, field_of, envelopes, utility, complet
     )
     items = [tally.Item(p.name, int(p.cost), field_of[p.name]) for p in instance]
     profile = [{p.name for p in ballot} for ballot in ballots]
-    funding = tally.equal_shares(
+    funding = equal_shares.equal_shares(
         profile,
         items,
         int(instance.budget_limit),
@@ -270,7 +272,7 @@ def test_generated_forums_with_field_envelopes_exercise_the_cases():
             voters = sum(1 for p in picks if p & ids[name])
             few += 0 < voters < len(picks) // 2
             unpicked += voters < len(picks)
-        funding = tally.equal_shares(
+        funding = equal_shares.equal_shares(
             [v.picks for v in election.voters],
             [tally.Item(p.id, p.cost, p.category) for p in election.projects],
             election.budget,

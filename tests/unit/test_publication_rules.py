@@ -4,8 +4,8 @@ import pytest
 
 from deliberation.phases import change_effects
 from deliberation.rules import next_phase
-from voting.publication import ApprovalError
-from voting.publication import check_approval
+from voting.publishing.publication import ApprovalError
+from voting.publishing.publication import check_approval
 
 
 def test_another_member_approves_the_rule_they_were_shown():

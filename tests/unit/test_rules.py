@@ -10,12 +10,12 @@ from auth.services import derive_voter_key
 from deliberation.phases import results_visible
 from deliberation.phases import voting_state
 from deliberation.phases import Window
-from voting import receipts
-from voting.rules import BallotError
-from voting.rules import BallotRules
-from voting.rules import is_eligible
-from voting.rules import Option
-from voting.rules import validate_picks
+from voting.casting import receipts
+from voting.casting.rules import BallotError
+from voting.casting.rules import BallotRules
+from voting.casting.rules import is_eligible
+from voting.casting.rules import Option
+from voting.casting.rules import validate_picks
 
 OPTIONS = {
     "1": Option(100),

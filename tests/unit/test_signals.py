@@ -1,9 +1,9 @@
-"""Review signals are reduced before they are hashed and stored (voting/signals.py)."""
+"""Review signals are reduced before they are hashed and stored (voting/casting/signals.py)."""
 
 import pytest
 
-from voting.signals import agent_family
-from voting.signals import network_prefix
+from voting.casting.signals import agent_family
+from voting.casting.signals import network_prefix
 
 
 @pytest.mark.parametrize(

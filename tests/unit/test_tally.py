@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from voting import tally
-from voting.tally import count_votes
-from voting.tally import fund_greedy
-from voting.tally import Item
-from voting.tally import rank
+from voting.counting import tally
+from voting.counting.greedy import fund_greedy
+from voting.counting.tally import count_votes
+from voting.counting.tally import Item
+from voting.counting.tally import rank
 
 
 def reasons(funding: tally.Funding) -> dict[str, str]:
@@ -367,26 +367,38 @@ def test_count_rank_and_fund_together():
 # --- purity -----------------------------------------------------------------------
 
 
-def imported_modules(path: Path, depth: int = 1) -> set[str]:
+def _is_module(name: str) -> bool:
+    return ROOT.joinpath(*name.split(".")).with_suffix(".py").exists()
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, ``from package import module`` read as the module."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(".".join(alias.name.split(".")[:depth]) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            names.add(".".join((node.module or "").split(".")[:depth]))
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                name = f"{node.module}.{alias.name}"
+                names.add(name if _is_module(name) else node.module)
     return names
 
 
-PURE = {"voting.tally", "voting.equal_shares_fields"}
+ROOT = Path(tally.__file__).parents[2]
+PURE = {
+    f"voting.counting.{name}"
+    for name in ("tally", "greedy", "equal_shares", "equal_shares_fields")
+    + ("mes_prices", "mes_engine", "mes_completion")
+}
 
 
 def test_tally_uses_only_the_standard_library():
-    """The counting rules (tally and its equal-shares-by-field composition)
-    import nothing but the standard library and each other."""
+    """The counting rules (tally, greedy, equal shares with its engine, completion and
+    composition by field) import nothing but the standard library and each other."""
     for name in PURE:
-        path = Path(tally.__file__).with_name(name.split(".")[1] + ".py")
-        modules = imported_modules(path, depth=2)
+        path = Path(tally.__file__).with_name(name.rsplit(".", 1)[1] + ".py")
+        modules = imported_modules(path)
         ours = {module for module in modules if module.split(".")[0] == "voting"}
         assert ours <= PURE
         assert {module.split(".")[0] for module in modules - ours} <= set(sys.stdlib_module_names)

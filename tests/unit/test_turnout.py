@@ -1,6 +1,6 @@
 """Turnout cells that are safe to publish (k-anonymity with k = 5)."""
 
-from voting import turnout
+from voting.counting import turnout
 
 
 def test_cells_under_five_are_shown_as_under_five():

@@ -1,7 +1,7 @@
 """Oversight of the vote: bloc-voting flags, and the operators who decide them.
 
 "Review" here is the operators' review of flags; the resident's last look at a ballot
-before confirming it is the ballot review step of ``voting/views.py``.
+before confirming it is the ballot review step of ``voting/casting/views.py``.
 
 Detection is pure Python, standard library only (no Flask, no SQLAlchemy):
 ``thresholds`` (levels and tiers), ``records`` (``Ballot`` in, ``Flag`` out),

@@ -12,7 +12,7 @@ from core import clock
 from core.extensions import db
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
-from voting import results
+from voting.counting import results
 from voting.models import AnomalyFlag
 from voting.models import Ballot
 from voting.models import BallotChoice

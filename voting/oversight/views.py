@@ -15,9 +15,9 @@ from core.errors import DomainError
 from core.extensions import db
 from core.forms import parse_int
 from voting import labels
-from voting.forms import DecisionForm
 from voting.oversight import audit_page
 from voting.oversight import flag_review
+from voting.oversight.forms import DecisionForm
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 operator_only = role_required("operator")

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from deliberation.models import Forum
-from voting import turnout
+from voting.counting import turnout
 from voting.models import CHANNELS
 from voting.models import ResultSnapshot
 

@@ -21,18 +21,17 @@ from deliberation import locking
 from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
-from voting import commitment
-from voting import tally
-from voting import turnout
+from voting.counting import rulebook
+from voting.counting import tally
+from voting.counting import turnout
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
 from voting.models import CHANNELS
 from voting.models import ResultSnapshot
-from voting.resultview import ResultView
-from voting.resultview import view_of
-
-RULE_NAMES = tuple(tally.RULES)
+from voting.publishing import commitment
+from voting.publishing.resultview import ResultView
+from voting.publishing.resultview import view_of
 
 
 def _rule_refusal(options: tally.Options) -> str:
@@ -202,22 +201,16 @@ def tally_items(forum: Forum) -> list[tally.Item]:
 
 def fund_greedy(forum: Forum, items: list[tally.Item], votes: dict[str, int]) -> tally.Funding:
     """Greedy funding of ``votes`` (external item id -> votes) under the forum's options."""
-    options = _options(forum)
-    return tally.fund_greedy(
-        tally.rank(votes, items),
-        options.envelope,
-        field_envelopes=options.field_envelopes,
-        skip_misfits=options.skip_misfits,
-        min_votes=options.min_votes,
-    )
+    return rulebook.GREEDY.from_counts(votes, items, _options(forum))
 
 
-def compute_result(forum: Forum, rule: str = "greedy", exclusions: bool = True) -> Result:
+def compute_result(forum: Forum, rule: str = rulebook.DEFAULT, exclusions: bool = True) -> Result:
     """Rank the forum's approved items by votes and fund them by the named rule.
 
     Confirmed exclusions are applied unless ``exclusions`` is False.
     """
-    if rule not in tally.RULES:
+    chosen = rulebook.RULES.get(rule)
+    if chosen is None:
         raise DomainError(_("Unknown rule %(rule)s.", rule=rule), status=422, code="unknown_rule")
     ballots, counts = vote_counts(forum.id, exclusions)
     on_ballot = [item for item in forum.items if item.status == "approved"]
@@ -225,14 +218,14 @@ def compute_result(forum: Forum, rule: str = "greedy", exclusions: bool = True) 
     items = tally_items(forum)
     votes = {i.external_id: counts.get(i.id, 0) for i in on_ballot}
     external = {i.id: i.external_id for i in on_ballot}
-    if rule == "greedy":
-        # Greedy needs only the counts the database summed: no ballot is loaded.
-        funding = fund_greedy(forum, items, votes)
+    options = _options(forum)
+    if chosen.ranks_by_votes:
+        # The counts the database summed are enough: no ballot is loaded.
+        funding = chosen.from_counts(votes, items, options)
     else:
-        options = _options(forum)
         profile = approval_profile(forum.id, external, exclusions)
         try:
-            funding = tally.RULES[rule](tally.Election.from_ballots(profile, items), options)
+            funding = chosen.fund(tally.Election.from_ballots(profile, items), options)
         except ValueError:
             raise DomainError(_rule_refusal(options), status=422, code="rule") from None
     rows = [ResultRow(row=row, item=by_external[row.item.id]) for row in funding.rows]
@@ -246,7 +239,7 @@ def _forum_with_items(forum_id: int) -> Forum:
     return forum
 
 
-def result_for_cli(forum_id: int, rule: str = "greedy") -> Result:
+def result_for_cli(forum_id: int, rule: str = rulebook.DEFAULT) -> Result:
     """The result for operators at the command line, whatever the phase."""
     return compute_result(_forum_with_items(forum_id), rule)
 

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from core.errors import DomainError
 from core.extensions import db
 from deliberation.models import Forum
-from voting import commitment
-from voting import receipts
+from voting.casting import receipts
 from voting.models import Ballot
 from voting.models import ResultSnapshot
+from voting.publishing import commitment
 
 
 def _not_yet() -> DomainError:

@@ -2,7 +2,7 @@
 
 from flask_babel import gettext as _
 
-from voting import rules
+from voting.casting import rules
 
 
 def ballot_message(error: rules.BallotError) -> str:

@@ -10,7 +10,7 @@ The rules (``tools/verify.py`` and ``static/js/proof.js`` repeat them):
   [item numbers, sorted as text], "receipt": tag}``, plus ``"reason"`` (the
   operator's written reason) for a ballot excluded after review, after the
   domain tag :data:`LEAF_TAG`; its hash is RFC 6962's leaf hash
-  (:func:`voting.merkle.leaf_hash`).
+  (:func:`voting.publishing.merkle.leaf_hash`).
 * Counted ballots and excluded ballots form two trees; in each, leaves are in
   ascending order of their leaf hash (:data:`ORDER`), and the root is RFC 6962's
   tree hash. The snapshot records both roots, both sizes, the salt and the number
@@ -35,10 +35,10 @@ from sqlalchemy import select
 from core.errors import DomainError
 from core.extensions import db
 from deliberation.models import AgendaItem
-from voting import merkle
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
+from voting.publishing import merkle
 
 SCHEME = "rfc6962-sha256; receipt = hmac-sha256(salt, receipt code); leaf = tag + json"
 LEAF_TAG = b"ballot-leaf/v1\n"

@@ -8,9 +8,9 @@ from core import clock
 from deliberation import services as forums
 from deliberation.models import Forum
 from deliberation.phases import results_visible
-from voting import results
-from voting.resultview import ResultView
-from voting.resultview import view_of
+from voting.counting import results
+from voting.publishing.resultview import ResultView
+from voting.publishing.resultview import view_of
 
 VOTING = "voting"
 NOT_PUBLISHED = "not_published"

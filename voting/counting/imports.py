@@ -16,9 +16,9 @@ from deliberation.models import AgendaItem
 from deliberation.models import District
 from deliberation.models import Field
 from deliberation.models import Forum
-from voting import bulk
-from voting import pabulib
-from voting import receipts
+from voting.casting import receipts
+from voting.counting import bulk
+from voting.counting import pabulib
 
 SEOUL = ZoneInfo("Asia/Seoul")
 

@@ -8,8 +8,8 @@ from flask import Blueprint
 from flask import Response
 
 from core.extensions import limiter
-from voting import commitment
-from voting import exports
+from voting.publishing import commitment
+from voting.publishing import exports
 
 bp = Blueprint("downloads", __name__)
 

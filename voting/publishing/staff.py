@@ -10,16 +10,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from auth import views as auth_views
 from auth.decorators import role_required
 from core.errors import DomainError
-from deliberation import services as forums
-from voting import publication
-from voting import receipts
-from voting import results
-from voting import services
-from voting.forms import AssistedBallotForm
-from voting.forms import PublishForm
+from voting.counting import results
+from voting.counting import rulebook
+from voting.publishing import publication
+from voting.publishing.forms import PublishForm
 
 bp = Blueprint("publication", __name__, url_prefix="/manage/forums/<int:forum_id>")
 team_only = role_required("district_team")
@@ -30,17 +26,17 @@ team_only = role_required("district_team")
 def preview(forum_id: int):
     proposal = publication.pending(forum_id)
     # While a publication is proposed, the page opens on the proposed rule's result.
-    rule = request.args.get("rule") or (proposal.rule if proposal else "greedy")
-    if rule not in results.RULE_NAMES:
-        rule = "greedy"
+    rule = request.args.get("rule") or (proposal.rule if proposal else rulebook.DEFAULT)
+    if rule not in rulebook.RULES:
+        rule = rulebook.DEFAULT
     error = None
     try:
         view = results.preview(current_user, forum_id, rule)
     except DomainError as refused:
-        if rule == "greedy" or refused.code != "rule":
+        if rule == rulebook.DEFAULT or refused.code != "rule":
             raise
-        # The rule does not fit this forum: say why and show the greedy result.
-        error, rule = refused.message, "greedy"
+        # The rule does not fit this forum: say why and show the default rule's result.
+        error, rule = refused.message, rulebook.DEFAULT
         view = results.preview(current_user, forum_id, rule)
     return render_template(
         "voting/manage_results.html",
@@ -68,7 +64,7 @@ def _confirm_page(confirm: publication.Confirmation, step: str):
 @bp.get("/publish")
 @team_only
 def confirm_publish(forum_id: int):
-    rule = request.args.get("rule", "greedy")
+    rule = request.args.get("rule", rulebook.DEFAULT)
     confirm = publication.confirmation(current_user, forum_id, rule)
     if confirm.proposal is not None:
         return redirect(url_for("publication.preview", forum_id=forum_id))
@@ -84,7 +80,7 @@ def _rule_of(form: PublishForm) -> str:
 def _published(snapshot, forum_id: int):
     """To the public results, saying the snapshot's hash, once a result is published."""
     flash(_("Result published. SHA-256 %(hash)s", hash=snapshot.sha256[:16] + "…"), "success")
-    return redirect(url_for("voting.results", forum_id=forum_id))
+    return redirect(url_for("results.show", forum_id=forum_id))
 
 
 @bp.post("/publish")
@@ -121,48 +117,3 @@ def withdraw(forum_id: int):
     publication.withdraw(current_user, forum_id)
     flash(_("The publication proposal is withdrawn."), "success")
     return redirect(url_for("publication.preview", forum_id=forum_id))
-
-
-def _assisted_page(forum_id: int, form, error=None, status=200, code=None):
-    forum = forums.managed_forum(current_user, forum_id)
-    here = url_for("publication.assisted", forum_id=forum_id)
-    return (
-        render_template(
-            "voting/assisted.html",
-            forum=forum,
-            form=form,
-            state=forums.state_of(forum),
-            resident=auth_views.verified_resident(),
-            verify_url=url_for("auth.verify_resident", next=here),
-            error=error,
-            code=receipts.display(code) if code else None,
-        ),
-        status,
-    )
-
-
-@bp.route("/assisted", methods=["GET", "POST"])
-@team_only
-def assisted(forum_id: int):
-    form = AssistedBallotForm()
-    if not form.is_submitted():
-        return _assisted_page(forum_id, form)
-    resident = auth_views.verified_resident()
-    if resident is None:
-        message = _("First have the resident verify who they are on this device.")
-        return _assisted_page(forum_id, form, message, 409)
-    if not form.validate():
-        return _assisted_page(forum_id, form, _("Check the highlighted fields."), 400)
-    try:
-        code = services.cast_assisted(
-            forum_id, current_user, resident, form.picks.data or [], form.checked.data
-        )
-    except services.AlreadyVoted:
-        auth_views.forget_verified_resident()
-        message = _("This resident has already voted in this forum (online or at a support point).")
-        return _assisted_page(forum_id, AssistedBallotForm(formdata=None), message, 409)
-    except services.BallotRefused as error:
-        return _assisted_page(forum_id, form, error.message, error.status)
-    auth_views.forget_verified_resident()
-    flash(_("The resident's ballot is cast. Give them the receipt code."), "success")
-    return _assisted_page(forum_id, AssistedBallotForm(formdata=None), code=code)

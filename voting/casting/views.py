@@ -1,4 +1,4 @@
-"""Ballot, receipt and result pages. Thin: parse, call one service, render."""
+"""Ballot and receipt pages. Thin: parse, call one service, render."""
 
 import secrets
 
@@ -21,11 +21,10 @@ from auth.services import token_digest
 from core.errors import DomainError
 from core.extensions import limiter
 from core.extensions import login_manager
-from voting import public
-from voting import receipts
-from voting import services
-from voting.forms import BallotForm
-from voting.forms import ReceiptCheckForm
+from voting.casting import receipts
+from voting.casting import services
+from voting.casting.forms import BallotForm
+from voting.casting.forms import ReceiptCheckForm
 
 bp = Blueprint("voting", __name__)
 DEVICE_COOKIE = "did"
@@ -173,11 +172,3 @@ def receipt_check():
         ),
         code,
     )
-
-
-@bp.get("/forums/<int:forum_id>/results")
-def results(forum_id: int):
-    outcome = public.public_result(forum_id)
-    if outcome.view is None:
-        return render_template("voting/results_pending.html", outcome=outcome, forum=outcome.forum)
-    return render_template("voting/results.html", result=outcome.view, forum=outcome.forum)

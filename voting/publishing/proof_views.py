@@ -12,7 +12,7 @@ from flask_login import login_required
 
 from core.audit import canonical
 from core.extensions import limiter
-from voting import proofs
+from voting.publishing import proofs
 
 bp = Blueprint("proofs", __name__)
 

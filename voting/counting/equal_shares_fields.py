@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import replace
 
-from voting.tally import Election
-from voting.tally import FUNDED
-from voting.tally import Funding
-from voting.tally import Item
-from voting.tally import rank
-from voting.tally import Row
+from voting.counting.tally import Election
+from voting.counting.tally import FUNDED
+from voting.counting.tally import Funding
+from voting.counting.tally import Item
+from voting.counting.tally import rank
+from voting.counting.tally import Row
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def fund_by_field(
     envelopes at all the forum is one election, every ballot taking part, and
     this function is not used.
 
-    The result is in the forum's ranking (:func:`voting.tally.rank` over all
+    The result is in the forum's ranking (:func:`voting.counting.tally.rank` over all
     items); each row keeps the reason its own election gave it.
     """
     total = sum(field_envelopes.values())

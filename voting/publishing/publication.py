@@ -22,7 +22,8 @@ from core.extensions import db
 from deliberation import locking
 from deliberation import services as forums
 from deliberation.models import Forum
-from voting import results
+from voting.counting import results
+from voting.counting import rulebook
 from voting.models import PublicationProposal
 from voting.models import ResultSnapshot
 
@@ -84,7 +85,7 @@ class Confirmation:
 
 
 def _check_rule(rule: str) -> None:
-    if rule not in results.RULE_NAMES:
+    if rule not in rulebook.RULES:
         raise DomainError(_("Choose a rule to publish with."), status=422, code="rule")
 
 

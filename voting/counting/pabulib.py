@@ -350,7 +350,7 @@ def _extra_names(records, reserved: tuple[str, ...], what: str) -> list[str]:
 
 
 def funding_options(meta: dict[str, str]) -> tuple[bool, int]:
-    """``(skip_misfits, min_votes)`` for :func:`voting.tally.fund_greedy`, from META.
+    """``(skip_misfits, min_votes)`` for :func:`voting.counting.greedy.fund_greedy`, from META.
 
     Mapping of META ``rule``:
 

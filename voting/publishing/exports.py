@@ -9,7 +9,7 @@ exported, and every file is built from that snapshot, the official record:
   stored, whose SHA-256 is the published hash;
 * ``ballots.pb`` (:func:`ballots_pb`): the counted ballots, anonymised, in the Pabulib
   format (https://pabulib.org/format) that pabutools reads;
-* ``leaves.json`` (:func:`voting.commitment.leaves_json`): the ballots' Merkle leaves;
+* ``leaves.json`` (:func:`voting.publishing.commitment.leaves_json`): the ballots' Merkle leaves;
 * ``open-data.zip`` (:func:`open_data_zip`): the four files above and a README.
 
 Anonymity of ``ballots.pb``: a ballot is written as its approved item ids and its
@@ -39,21 +39,20 @@ from core.extensions import db
 from deliberation import services as forums
 from deliberation.models import AgendaItem
 from deliberation.models import Forum
-from voting import commitment
-from voting import pabulib
-from voting import readme as readme_text
-from voting import resultcsv
-from voting import results
-from voting import turnout
+from voting.counting import pabulib
+from voting.counting import results
+from voting.counting import rulebook
+from voting.counting import turnout
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import ResultSnapshot
+from voting.publishing import commitment
+from voting.publishing import readme as readme_text
+from voting.publishing import resultcsv
 
 SEOUL = ZoneInfo("Asia/Seoul")
 COUNTRY = "South Korea"
 CSV_COLUMNS = resultcsv.CSV_COLUMNS
-# Our rule names as Pabulib's META ``rule`` spells them; greedy is refined by its options.
-PB_RULES = {"greedy": "greedy", "equal_shares": "equalshares"}
 ZIP_NAMES = {
     "csv": "result.csv",
     "json": "snapshot.json",
@@ -118,7 +117,7 @@ def filename(forum_id: int, kind: str) -> str:
 
 
 def result_csv(record: Published) -> bytes:
-    """``result.csv`` of the snapshot: see :func:`voting.resultcsv.render`."""
+    """``result.csv`` of the snapshot: see :func:`voting.publishing.resultcsv.render`."""
     return resultcsv.render(record.payload)
 
 
@@ -181,14 +180,14 @@ def _pb_date(moment: datetime) -> str:
 def pb_rule(payload: dict) -> dict[str, str]:
     """META ``rule`` (and ``min_project_score_threshold``) for the snapshot's rule.
 
-    The inverse of :func:`voting.pabulib.funding_options`: greedy that skips misfits
+    The inverse of :func:`voting.counting.pabulib.funding_options`: greedy that skips misfits
     is ``greedy``, or ``greedy-threshold`` with a vote threshold; greedy that stops at
     the first misfit is ``greedy-no-skip`` (with its threshold, if any); the Method of
     Equal Shares is ``equalshares``.
     """
     rule = payload["rule"]
-    if rule != "greedy":
-        return {"rule": PB_RULES.get(rule, rule)}
+    if rule != rulebook.GREEDY.name:
+        return {"rule": rulebook.RULES[rule].pabulib}
     options = payload["forum"]
     threshold = int(options.get("min_votes") or 0)
     if not options.get("skip_misfits", True):
