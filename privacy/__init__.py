@@ -3,12 +3,16 @@
 from flask import Flask
 from flask import redirect
 from flask import request
+from flask import session
 from flask import url_for
 from flask_login import current_user
 
 # Pages a signed-in resident without current consent can still open: consent itself,
 # the policy, signing in and out, the language switch, the development provider.
 OPEN_WITHOUT_CONSENT = {"privacy", "auth", "core", "devidp", "static"}
+# Set by "not now" on the consent page: reading goes on, and only the ballot asks again.
+LATER_KEY = "consent_later"
+ASK_EVEN_LATER = {"voting.ballot"}
 
 
 def init_app(app: Flask) -> None:
@@ -35,6 +39,8 @@ def _ask_for_consent():
         return None
     blueprint = (request.endpoint or "").partition(".")[0]
     if not request.endpoint or blueprint in OPEN_WITHOUT_CONSENT:
+        return None
+    if session.get(LATER_KEY) and request.endpoint not in ASK_EVEN_LATER:
         return None
     from privacy import services
 

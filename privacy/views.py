@@ -56,6 +56,15 @@ def consent():
     return _consent_page(ConsentForm())
 
 
+@bp.get("/consent/later")
+def consent_later():
+    """Not now: the resident reads on; voting and commenting still need consent."""
+    from privacy import LATER_KEY
+
+    session[LATER_KEY] = True
+    return redirect(url_for("index"))
+
+
 @bp.post("/consent")
 @login_required
 def give_consent():

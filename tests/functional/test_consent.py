@@ -214,3 +214,14 @@ def test_the_district_s_own_texts_and_version_come_from_a_file(backend, tmp_path
         sign_in(client, factories.user("reader", consent_version=None))
         assert "영등포구의 안내문입니다." in text(client.get("/consent"))
         db.session.remove()
+
+
+def test_not_now_lets_a_resident_read_on_and_the_ballot_still_asks(client, newcomer):
+    forum, _ = newcomer
+    assert client.get(f"/forums/{forum.id}").status_code == 302
+    later = client.get("/consent/later")
+    assert later.status_code == 302 and later.headers["Location"] == "/"
+    assert client.get(f"/forums/{forum.id}").status_code == 200
+    assert client.get("/").status_code == 200
+    ballot = client.get(f"/forums/{forum.id}/ballot")
+    assert ballot.status_code == 302 and "/consent" in ballot.headers["Location"]

@@ -96,7 +96,7 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(app,
 PUBLIC = {"index", "static", "core.", "deliberation.", "deliberation_api.", "voting_api.", "api."}
 PUBLIC |= {"devidp.", "downloads.", "results.show", "voting.receipt_check"}
 PUBLIC |= {"proofs.receipt_proof", "privacy.policy", "privacy.bloc_voting_review"}
-PUBLIC |= {"privacy.deleted"}
+PUBLIC |= {"privacy.deleted", "privacy.consent_later"}
 STAFF = {"manage.": "team", "publication.": "team", "assisted.": "team"}
 STAFF |= {"discussion.moderation": "team"}
 STAFF |= {"admin.": "admin", "operator.": "operator"}
