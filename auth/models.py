@@ -23,6 +23,12 @@ class User(UserMixin, db.Model):
     birth_year: Mapped[int | None]
     first_seen_at: Mapped[datetime]
     last_login_at: Mapped[datetime]
+    # The version of the consent texts this person last agreed to (privacy package);
+    # casting checks it against the current version in the statement that stores a ballot.
+    consent_version: Mapped[str | None] = mapped_column(String(20))
+    # Set when the person deleted their account: only the voter key is left, until every
+    # forum they voted in has been purged (privacy.account).
+    deleted_at: Mapped[datetime | None]
 
     # The token of the signed-in session this object was loaded for (not a column).
     session_token = None

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import select
+from sqlalchemy import String
 from sqlalchemy import update
 
 from auth import claims as read_claims
@@ -117,6 +118,7 @@ def record_sign_in(provider: Provider, claims: dict) -> User:
     user.district_code = resident.district_code
     user.birth_year = resident.birth_year
     user.last_login_at = now
+    user.deleted_at = None  # signing in again after deleting the account
     start_session(user)
     db.session.commit()
     return user
@@ -170,7 +172,17 @@ def live_session_params(token: str) -> dict:
     return {
         "session_digest": token_digest(token),
         "session_after": clock.now() - session_lifetime(),
+        "consent_version": current_app.config.get("CONSENT_VERSION"),
     }
+
+
+def consented_clause(version=None):
+    """The user has agreed to the current consent texts, as SQL over ``users`` (bound
+    parameter ``consent_version`` from ``live_session_params`` by default); the same
+    rule as ``privacy.rules.consent_is_current``, for statements that load no user."""
+    if version is None:
+        version = bindparam("consent_version", type_=String)
+    return User.consent_version == version
 
 
 def plausible_token(token) -> bool:

@@ -81,6 +81,7 @@ def server_environment() -> dict:
         SECRET_KEY=SECRET_KEY,
         VOTER_KEY_PEPPER=PEPPER,
         AUDIT_KEY=AUDIT_KEY,
+        PRIVACY_OFFICER_CONTACT="privacy@forum.invalid",
         DATABASE_URL=DATABASE_URL,
         REDIS_URL=REDIS_URL,
     )
@@ -159,6 +160,8 @@ def prepare(residents: int, requests_file: Path) -> int:
                             birth_year=1940 + (start + n) % 65,
                             first_seen_at=now,
                             last_login_at=now,
+                            # Residents who agreed to the consent texts at sign-in.
+                            consent_version=app.config["CONSENT_VERSION"],
                         )
                         for n, key in enumerate(keys)
                     ],

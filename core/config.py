@@ -121,7 +121,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_COMMENT": os.environ.get("RATELIMIT_COMMENT", "10 per minute"),
         # Outside production the factory also loads devtools (development identity
         # provider, demo data); production refuses it here.
-        "FEATURES": ["auth", "deliberation", "voting"],
+        "FEATURES": ["auth", "deliberation", "voting", "privacy"],
         "BABEL_DEFAULT_LOCALE": "ko",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
         "LANGUAGES": ["ko", "en"],
@@ -140,7 +140,28 @@ def from_environment(instance_path: str) -> dict:
     }
     config.update(_worker_settings())
     config.update(_identity_settings(production))
+    config.update(_privacy_settings())
     return config
+
+
+def _privacy_settings() -> dict:
+    """What a district decides about personal data (README, "Personal data")."""
+    return {
+        # Named on the privacy policy; production refuses to start without the contact.
+        "PRIVACY_OFFICER_NAME": os.environ.get("PRIVACY_OFFICER_NAME", "").strip(),
+        "PRIVACY_OFFICER_CONTACT": os.environ.get("PRIVACY_OFFICER_CONTACT", "").strip(),
+        # Days after a forum's publication (its objection period) before voter keys and
+        # review signals leave its ballots.
+        "RETENTION_DAYS_AFTER_PUBLICATION": int(
+            os.environ.get("RETENTION_DAYS_AFTER_PUBLICATION", "30")
+        ),
+        # Residents younger than this (birth year against the voting date) cannot take part.
+        "MIN_AGE": int(os.environ.get("MIN_AGE", "14")),
+        # The consent texts' version (a date) and, optionally, a JSON file with the
+        # district's own texts; a new version asks every resident again.
+        "CONSENT_VERSION": os.environ.get("CONSENT_VERSION", "").strip() or None,
+        "CONSENT_TEXTS_FILE": os.environ.get("CONSENT_TEXTS_FILE", "").strip() or None,
+    }
 
 
 def _identity_settings(production: bool) -> dict:
@@ -213,10 +234,18 @@ def _public_url_problem(url: str | None) -> str | None:
     return None
 
 
+def _officer_problem(config: dict) -> str | None:
+    """The privacy policy must name how to reach the privacy officer (PIPA Art 30, 31)."""
+    if not (config.get("PRIVACY_OFFICER_CONTACT") or "").strip():
+        return "PRIVACY_OFFICER_CONTACT must be set (the privacy officer's contact)"
+    return None
+
+
 def check(config: dict) -> None:
     """Refuse unsafe settings. APP_ENV must be a known profile; production needs real
     secrets (not empty, not a default, at least 32 characters), the client secret the
-    provider issued, an https PUBLIC_URL and no dev identity provider."""
+    provider issued, an https PUBLIC_URL, the privacy officer's contact and no dev
+    identity provider."""
     if config.get("APP_ENV") not in APP_ENVS:
         raise ConfigError(_unknown_env(config.get("APP_ENV")))
     if config["APP_ENV"] != "production":
@@ -226,6 +255,7 @@ def check(config: dict) -> None:
         _secret_problem(config, "VOTER_KEY_PEPPER", DEFAULT_PEPPER),
         _secret_problem(config, "AUDIT_KEY", DEFAULT_AUDIT_KEY),
         _public_url_problem(config.get("PUBLIC_URL")),
+        _officer_problem(config),
     ]
     if config.get("DEV_IDP"):
         problems.append("DEV_IDP=1 is not allowed in production")

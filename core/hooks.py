@@ -29,6 +29,10 @@ FORUM_PUBLICATION_PROPOSED = Hook(
 RESIDENT_BALLOT = Hook(
     "resident_ballot", "(forum id, user) -> the signed-in resident's ballot there, or None"
 )
+PARTICIPATION_REFUSAL = Hook(
+    "participation_refusal",
+    "user -> why they may not vote, comment or propose yet (consent, minimum age) or None",
+)
 AUDIT_ANCHORS = Hook("audit_anchors", "() -> audit heads kept outside the audit table")
 
 _KEY = "hooks"
@@ -70,3 +74,14 @@ def ask(hook: Hook) -> Callable:
     if hook.name not in answers:
         raise MissingHook(f"no package answers {hook.name} ({hook.meaning})")
     return answers[hook.name]
+
+
+def require_participation(user) -> None:
+    """The one gate before a resident's ballot, comment, proposal or support is stored:
+    refused (403, with the reason) without consent to the current texts or under the
+    minimum age."""
+    from core.errors import DomainError
+
+    message = ask(PARTICIPATION_REFUSAL)(user)
+    if message:
+        raise DomainError(message, status=403, code="consent_required")

@@ -27,3 +27,5 @@ def init_app(app: Flask) -> None:
     hooks.require(app, hooks.FORUM_HAS_BALLOTS, "deliberation")
     hooks.require(app, hooks.FORUM_PUBLICATION_PROPOSED, "deliberation")
     hooks.require(app, hooks.RESIDENT_BALLOT, "deliberation")
+    # Answered by the privacy feature, which owns consent.
+    hooks.require(app, hooks.PARTICIPATION_REFUSAL, "deliberation")

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from auth.models import User
 from auth.services import display_name
 from core import clock
+from core import hooks
 from core.errors import DomainError
 from core.extensions import db
 from deliberation import comment_rules
@@ -190,6 +191,7 @@ def post_comment(
     refusal = refusal_for(item, user)
     if refusal is not None:
         raise refusal
+    hooks.require_participation(user)
     text = clean_body(body)
     chosen = _clean_stance(stance)
     parent = _parent(item, parent_id)

@@ -14,6 +14,7 @@ from deliberation.models import AgendaItem
 from deliberation.models import District
 from deliberation.models import Field
 from deliberation.models import Forum
+from privacy.texts import DEFAULT_VERSION
 from voting.models import AnomalyFlag
 
 _serial = count(1)
@@ -114,7 +115,14 @@ def deliberated(team: User, forum_id: int) -> Forum:
     return services.update_forum(team, forum_id, settings)
 
 
-def user(subject="alice", code="11560", birth_year=1980, issuer="http://test-idp") -> User:
+def user(
+    subject="alice",
+    code="11560",
+    birth_year=1980,
+    issuer="http://test-idp",
+    consent_version: str | None = DEFAULT_VERSION,
+) -> User:
+    """A resident who has agreed to the default consent texts, unless told otherwise."""
     now = datetime.now(UTC)
     made = User(
         voter_key=derive_voter_key("test-pepper", issuer, subject),
@@ -122,6 +130,7 @@ def user(subject="alice", code="11560", birth_year=1980, issuer="http://test-idp
         birth_year=birth_year,
         first_seen_at=now,
         last_login_at=now,
+        consent_version=consent_version,
     )
     db.session.add(made)
     db.session.commit()

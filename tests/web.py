@@ -8,6 +8,7 @@ from auth import services
 from auth.models import User
 from auth.models import UserSession
 from core.extensions import db
+from privacy.texts import REQUIRED
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -37,6 +38,16 @@ def sign_in(client, user: User) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = token
         session["_fresh"] = True
+
+
+def give_consent(browser, base_url: str, optional: tuple[str, ...] = ()):
+    """Tick every required box of the consent page (and ``optional`` ones) and send it,
+    as a resident does at first sign-in; ``browser`` is a requests session. Returns
+    the answer (302 when taken; 403 for someone under the minimum age)."""
+    page = browser.get(f"{base_url}/consent")
+    form = {"csrf_token": csrf_token(page.text)}
+    form |= {key: "y" for key in (*REQUIRED, *optional)}
+    return browser.post(f"{base_url}/consent", data=form, allow_redirects=False)
 
 
 def text(response) -> str:

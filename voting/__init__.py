@@ -39,3 +39,4 @@ def init_app(app: Flask) -> None:
     hooks.answer(app, hooks.AUDIT_ANCHORS, snapshots.audit_anchors)
     hooks.answer(app, hooks.FORUM_PUBLICATION_PROPOSED, publication.is_proposed)
     hooks.answer(app, hooks.RESIDENT_BALLOT, my_ballots.in_forum)
+    hooks.require(app, hooks.PARTICIPATION_REFUSAL, "voting")

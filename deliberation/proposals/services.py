@@ -16,6 +16,7 @@ from auth.models import User
 from auth.services import display_name
 from core import audit
 from core import clock
+from core import hooks
 from core.extensions import db
 from deliberation import locking
 from deliberation import rules as forum_rules
@@ -135,6 +136,7 @@ def _field(forum: Forum, field_id: int | None):
 
 def submit(forum_id: int, user: User, values: ProposalInput) -> Proposal:
     """A resident proposes an agenda item during the forum's proposal period."""
+    hooks.require_participation(user)
     forum = forums.get_forum(forum_id)
     _check(
         rules.check_submission,
@@ -167,6 +169,7 @@ def submit(forum_id: int, user: User, values: ProposalInput) -> Proposal:
 
 def support(forum_id: int, proposal_id: int, user: User) -> tuple[Proposal, bool]:
     """A resident supports another's proposal; returns it and whether the support is new."""
+    hooks.require_participation(user)
     proposal = get_proposal(forum_id, proposal_id, user)
     forum = proposal.forum
     own = proposal.proposer_key == user.voter_key

@@ -150,12 +150,18 @@ def fits_phone() -> Callable:
 def sign_in() -> Callable:
     """Fill the development provider's form; the app then sends the browser back."""
 
-    def fill(page, subject: str, birth_year: int = 1985) -> None:
+    def fill(page, subject: str, birth_year: int = 1985, consent: bool = True) -> None:
         expect(page).to_have_url(re.compile(r"/dev-idp/authorize\?"))
         page.fill("#subject", subject)
         expect(page.locator("#district")).to_have_value(DEMO_DISTRICT)
         page.fill("#birth_year", str(birth_year))
         page.locator("form button[type=submit]:not([name=cancel])").click()
+        page.wait_for_load_state()
+        if "/consent" in page.url and consent:
+            # First sign-in: the resident agrees to the required items, then goes on.
+            for box in page.locator("input[type=checkbox][required]").all():
+                box.check()
+            page.click("#give-consent")
 
     return fill
 

@@ -23,6 +23,7 @@ from tests.functional.test_oidc_client import new_browser
 from tests.functional.test_oidc_client import sign_in_at_provider
 from tests.functional.test_oidc_client import signed_in_user_id
 from tests.functional.test_support_point import cast_assisted
+from tests.web import give_consent
 from voting.casting import services as voting
 from voting.models import Ballot
 
@@ -74,13 +75,16 @@ def app(backend, tmp_path):
         db.session.remove()
 
 
-def sign_in_with(server, browser, provider: str, subject: str, district="11560"):
+def sign_in_with(server, browser, provider: str, subject: str, district="11560", consent=True):
     start = browser.get(f"{server.url}/login?provider={provider}", allow_redirects=False)
     assert start.status_code == 302
     callback = sign_in_at_provider(
         browser, start.headers["Location"], subject=subject, district=district
     )
-    return browser.get(callback, allow_redirects=False)
+    answer = browser.get(callback, allow_redirects=False)
+    if consent and answer.status_code == 302:
+        give_consent(browser, server.url)
+    return answer
 
 
 def count(model) -> int:
@@ -270,7 +274,7 @@ def test_a_district_outside_seoul_is_named_at_sign_in(live_server, app, monkeypa
     monkeypatch.setattr(devidp.IdToken, "generate_user_info", busan)
     monkeypatch.setattr(devidp.UserInfoClaims, "generate_user_info", busan)
     browser = new_browser()
-    answer = sign_in_with(live_server, browser, "kakao", "CI-BUSAN")
+    answer = sign_in_with(live_server, browser, "kakao", "CI-BUSAN", consent=False)
     assert answer.status_code == 302
     page = browser.get(urljoin(live_server.url, answer.headers["Location"]))
     assert "is not a Seoul district" in page.text and "부산광역시 해운대구" in page.text

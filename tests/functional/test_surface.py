@@ -100,6 +100,8 @@ PUBLIC = {"index", "static", "core.", "deliberation.", "deliberation_api.", "vot
 PUBLIC |= {"devidp.", "downloads.", "results.show", "voting.receipt_check"}
 PUBLIC |= {"proofs.receipt_proof", "proposals.", "proposals_api.", "followup.", "followup_api."}
 PUBLIC |= {"proofs.receipt_proof", "item_images.show"}
+PUBLIC |= {"proofs.receipt_proof", "privacy.policy", "privacy.bloc_voting_review"}
+PUBLIC |= {"privacy.deleted", "privacy.consent_later"}
 STAFF = {"manage.": "team", "publication.": "team", "assisted.": "team"}
 STAFF |= {"discussion.moderation": "team"}
 STAFF |= {"proposals.manage": "team", "turnout.": "team", "followup.manage": "team"}
@@ -108,6 +110,8 @@ STAFF |= {"admin.": "admin", "operator.": "operator"}
 # List pages any district team may open (they show only its own districts).
 TEAM_LISTS = {"manage.index", "manage.new_forum", "discussion.moderation"}
 SIGNED_IN = {"voting.ballot", "voting.my_ballot", "voting.my_ballot_list"}
+SIGNED_IN |= {"privacy.consent", "privacy.me"}
+SIGNED_IN |= {"privacy.me_json"}
 # A signed-in voter's proof: 404 without a ballot, 409 before publication.
 SIGNED_IN_PROOFS = {"proofs.my_proof"}
 
@@ -180,6 +184,7 @@ def test_production_sends_hsts_and_secure_cookies(backend, tmp_path):
         OIDC_ISSUER="https://idp.example",
         OIDC_CLIENT_SECRET="the-secret-the-provider-issued",
         PUBLIC_URL="https://forum.example",
+        PRIVACY_OFFICER_CONTACT="privacy@forum.example",
     )
     response = app.test_client().get("/")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -199,6 +204,7 @@ def test_production_never_loads_the_development_tools(backend, tmp_path):
         OIDC_ISSUER="https://idp.example",
         OIDC_CLIENT_SECRET="the-secret-the-provider-issued",
         PUBLIC_URL="https://forum.example",
+        PRIVACY_OFFICER_CONTACT="privacy@forum.example",
     )
     app = make_app(backend, tmp_path, **settings)
     assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/dev-idp")]

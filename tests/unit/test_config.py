@@ -17,6 +17,7 @@ def production(**overrides) -> dict:
         "OIDC_ISSUER": "https://idp.example",
         "OIDC_CLIENT_SECRET": "the-secret-the-provider-issued",
         "PUBLIC_URL": "https://forum.example",
+        "PRIVACY_OFFICER_CONTACT": "개인정보 보호책임자 02-0000-0000 privacy@forum.example",
     }
     settings.update(overrides)
     return settings
@@ -60,6 +61,8 @@ def test_a_complete_production_config_starts():
         ({"AUDIT_KEY": ""}, "AUDIT_KEY"),
         ({"AUDIT_KEY": config.DEFAULT_AUDIT_KEY}, "AUDIT_KEY"),
         ({"AUDIT_KEY": "short-audit-key"}, "AUDIT_KEY"),
+        ({"PRIVACY_OFFICER_CONTACT": ""}, "PRIVACY_OFFICER_CONTACT"),
+        ({"PRIVACY_OFFICER_CONTACT": "   "}, "PRIVACY_OFFICER_CONTACT"),
     ],
 )
 def test_production_refuses_unsafe_settings(overrides, problem):

@@ -102,6 +102,7 @@ def _production(**overrides):
         "VOTER_KEY_PEPPER": "p" * 40,
         "AUDIT_KEY": "a" * 40,
         "PUBLIC_URL": "https://forum.example",
+        "PRIVACY_OFFICER_CONTACT": "privacy@forum.example",
         "DEV_IDP": False,
         "FEATURES": ["auth"],
         "OIDC_PROVIDERS": [KAKAO, PASS],

@@ -21,6 +21,7 @@ from auth.services import plausible_token
 from auth.services import Resident
 from core import audit
 from core import clock
+from core import hooks
 from core.errors import DomainError
 from core.extensions import db
 from core.i18n import localized
@@ -235,6 +236,7 @@ def _cast_checked(
     view = ballot_view(forum_id, user, locking.CAST)
     ballot_cache.remember(view.forum)
     _require_can_vote(view)
+    hooks.require_participation(user)
     items = _validate(view.forum, picks)
     extra = _signal_columns(found) | {"first_seen_at": user.first_seen_at}
     return _store(view.forum, user.voter_key, items, channel, user.birth_year, extra=extra)

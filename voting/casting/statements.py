@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql
 
 from auth.models import User
 from auth.models import UserSession
+from auth.services import consented_clause
 from auth.services import live_session_clause
 from core.extensions import db
 from deliberation import locking
@@ -99,7 +100,9 @@ def _statements(dialect: str) -> dict:
         .join(User, User.id == UserSession.user_id)
         .join(Forum, _open_forum_clause())
         .where(
-            live_session_clause(), User.district_code == bindparam("district_code", type_=String)
+            live_session_clause(),
+            consented_clause(),
+            User.district_code == bindparam("district_code", type_=String),
         )
     )
     ballot = (
@@ -118,6 +121,7 @@ BATCH_FIELDS = {
     "district_code": String,
     "session_digest": String,
     "session_after": Ballot.__table__.c.cast_at.type,
+    "consent_version": String,
     "receipt_code": String,
     "channel": String,
     "cast_at": Ballot.__table__.c.cast_at.type,
@@ -157,7 +161,11 @@ def _batch_statement():
         .join(UserSession, live_session_clause(request.c.session_digest, request.c.session_after))
         .join(
             User,
-            and_(User.id == UserSession.user_id, User.district_code == request.c.district_code),
+            and_(
+                User.id == UserSession.user_id,
+                User.district_code == request.c.district_code,
+                consented_clause(request.c.consent_version),
+            ),
         )
         .join(Forum, _open_forum_clause(request.c.forum_id, request.c.cast_at, request.c.revision))
     )
