@@ -389,7 +389,7 @@ ROOT = Path(tally.__file__).parents[2]
 PURE = {
     f"voting.counting.{name}"
     for name in ("tally", "greedy", "equal_shares", "equal_shares_fields")
-    + ("mes_prices", "mes_engine", "mes_completion")
+    + ("mes_prices", "mes_groups", "mes_engine", "mes_completion")
 }
 
 

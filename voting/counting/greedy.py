@@ -55,6 +55,7 @@ def fund_greedy(
     ``ranked``; ``cut_rank`` is the rank of the first row not funded, for any
     reason.
     """
+    # Long for its docstring, which states the rule in full; the loop itself is short.
     _check_whole("envelope", envelope, 0)
     _check_whole("min_votes", min_votes, 0)
     field_left: dict[str, int] = {}

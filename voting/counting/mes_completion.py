@@ -25,6 +25,9 @@ class Mes(MesEngine):
         ``v + s * (money - b) >= 0``, with ``v`` and the slope ``s`` in fixed
         point with error bounds, and ``h`` is a lower bound of the smallest
         root, so skipping up to ``h`` is safe."""
+        # Long on purpose: one pass over the trace writes every inequality of the class
+        # docstring in the order the run met them; the small helpers are closures so
+        # that they share the fixed-point scale.
         shift = mes_prices._SHIFT
         one = 1 << shift
         bfp = (b.numerator << shift) // b.denominator

@@ -133,6 +133,8 @@ def loads(text: str) -> PbElection:
     voter ids are unique and non-empty; votes name only known projects. A
     project named twice on one ballot counts once.
     """
+    # Long on purpose: the format is read in one pass, section by section, so that each
+    # refusal names the line it met.
     if text.startswith("\ufeff"):
         text = text[1:]
     meta: dict[str, str] = {}
