@@ -27,7 +27,9 @@ INTERVAL_JOBS: dict[str, str] = {
 
 # Jobs that run once a day at DAILY_JOBS_AT (Seoul time), called with ``as_of`` (the
 # app clock's now), one machine at a time. Add one line per job.
-DAILY_JOBS: list[str] = []
+DAILY_JOBS: list[str] = [
+    "privacy.purge:run",  # the retention schedule (privacy/schedule.py)
+]
 
 DAILY_LOCK_TTL = 3600  # a daily job holds its lock for at most an hour
 

@@ -46,3 +46,15 @@ def test_worker_once_scans_the_open_forums_and_exits(app):
     assert out.exit_code == 0, out.output
     db.session.remove()
     assert db.session.get(AnomalyScan, forum_id) is not None
+
+
+def test_the_daily_run_applies_the_retention_schedule(app):
+    """The purge is one of the worker's daily jobs, and every job name resolves."""
+    assert "privacy.purge:run" in jobs.DAILY_JOBS
+    scheduled = {job.id for job in jobs.scheduler(app).get_jobs()}
+    assert "privacy.purge:run" in scheduled
+    from privacy import purge
+
+    assert all(jobs.resolve(name) for name in jobs.DAILY_JOBS)
+    assert jobs.resolve("privacy.purge:run") is purge.run
+    jobs.run_daily_job(app, "privacy.purge:run")  # nothing due: runs and returns
