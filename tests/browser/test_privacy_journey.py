@@ -43,8 +43,8 @@ def test_consent_vote_download_delete_and_no_second_ballot(
 
     titles = [CURRENT_ITEMS[n][1] for n in PICKS]
     for title in titles:
-        page.locator("label.pick").filter(has_text=title).locator("input").check()
-    page.locator("#ballot-form button[type=submit]").click()
+        page.locator(".pick").filter(has_text=title).locator("input").check()
+    page.locator("#review-button").click()
     page.locator("#confirm").click()
     code = page.locator("#receipt-code").inner_text().strip()
 

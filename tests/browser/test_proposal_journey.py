@@ -134,8 +134,8 @@ def test_a_proposal_becomes_a_funded_item_whose_progress_the_resident_follows(
     resident.goto(f"{forum_url}/ballot")
     _signed_in(resident, sign_in, PROPOSER)
     for title in (TITLE, "Item 4", "Item 5"):
-        resident.locator("label.pick").filter(has_text=title).locator("input").check()
-    resident.locator("#ballot-form button[type=submit]").click()
+        resident.locator(".pick").filter(has_text=title).locator("input").check()
+    resident.locator("#review-button").click()
     resident.locator("#confirm").click()
     expect(resident).to_have_url(_path(f"{forum_url}/my-ballot"))
     others = [str(i) for i in (item.id, forum.items[3].id, forum.items[4].id)]

@@ -59,10 +59,10 @@ def test_a_resident_votes_and_later_sees_what_became_of_their_picks(
     page.locator(f'.hero a[href="/forums/{demo.current}/ballot"]').click()
     sign_in(page, "walkthrough-resident")
     for n in PICKS:
-        page.locator("label.pick").filter(has_text=CURRENT_ITEMS[n][1]).locator("input").check()
-    _top(page, "label.pick")
+        page.locator(".pick").filter(has_text=CURRENT_ITEMS[n][1]).locator("input").check()
+    _top(page, ".pick")
     _save(page, "resident-2-ballot.png")
-    page.locator("#ballot-form button[type=submit]").click()
+    page.locator("#review-button").click()
     page.locator("#confirm").click()
     expect(page.locator("#receipt-code")).to_have_text(re.compile(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){4}"))
     _save(page, "resident-3-receipt.png")
