@@ -63,6 +63,7 @@ def test_greedy_my_ballot_says_funded_or_did_not_fit(client, voted):
     assert outcomes.count(">선정</span>") == 2
     a02 = outcomes.split('data-id="A-02"')[1].split("</li>")[0]
     assert "미선정" in a02 and "남은 예산에 맞지 않았습니다" in a02 and "0원" in a02
+    assert "1억 5,000만 원" in a02 and "150,000,000" not in a02  # read as people say it
 
 
 def test_the_receipt_check_shows_the_outcomes_in_english(client, voted):
