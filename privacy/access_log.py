@@ -25,6 +25,8 @@ LOGGED = {
     "operator.flag": "flag evidence",
     "operator.audit_log": "audit log",
     "publication.preview": "result preview and turnout",
+    "turnout.board": "live turnout",  # its JSON refreshes the same view: not logged again
+    "proposals.manage": "proposals under review",
     "assisted.page": "assisted ballots",
     "discussion.moderation": "comments under moderation",
     "admin.roles": "staff roles",

@@ -80,3 +80,16 @@ def test_entries_are_kept_at_least_a_year_then_deleted(app):
     db.session.commit()
     left = db.session.execute(select(func.count()).select_from(StaffAccess)).scalar_one()
     assert left == 1
+
+
+def test_the_team_s_live_turnout_and_proposal_review_are_logged(client, app):
+    forum = factories.forum()
+    team = factories.staff("team", "district_team", forum.district.code)
+    sign_in(client, team)
+    assert client.get(f"/manage/forums/{forum.id}/turnout").status_code == 200
+    assert client.get(f"/manage/forums/{forum.id}/turnout.json").status_code == 200
+    assert client.get(f"/manage/forums/{forum.id}/proposals").status_code == 200
+    assert [(entry.what, entry.forum_id) for entry in entries()] == [
+        ("live turnout", forum.id),
+        ("proposals under review", forum.id),
+    ]
