@@ -86,6 +86,28 @@ def _worker_settings() -> dict:
     }
 
 
+def _admission_settings() -> dict:
+    """Casting past capacity (``core.admission``): per server process, how many casts
+    are inside the app at once, how many more wait and for how long, and the seconds a
+    shed cast is told to wait before it is sent again (README, "Performance and
+    scaling"). A process needs more threads than LIMIT + QUEUE, so that shedding always
+    has a thread."""
+    return {
+        "CAST_ADMISSION_LIMIT": _whole("CAST_ADMISSION_LIMIT", "6", least=1),
+        "CAST_ADMISSION_QUEUE": _whole("CAST_ADMISSION_QUEUE", "4", least=0),
+        "CAST_ADMISSION_WAIT_MS": _whole("CAST_ADMISSION_WAIT_MS", "60", least=0),
+        "CAST_RETRY_AFTER": _whole("CAST_RETRY_AFTER", "3", least=1),
+    }
+
+
+def _whole(name: str, default: str, least: int) -> int:
+    """A whole-number setting of at least ``least``; anything else stops the start."""
+    text = os.environ.get(name, default).strip()
+    if not text.isdigit() or int(text) < least:
+        raise ConfigError(f"{name} must be a whole number of at least {least}, not {text!r}")
+    return int(text)
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the config mapping for ``app.config`` from environment variables."""
     env = _app_env()
@@ -139,6 +161,7 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
     }
     config.update(_worker_settings())
+    config.update(_admission_settings())
     config.update(_identity_settings(production))
     config.update(_privacy_settings())
     return config

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from voting import labels
     from voting import models  # noqa: F401  (tables for migrations)
     from voting.casting import assisted
+    from voting.casting import busy
     from voting.casting import my_ballots
     from voting.casting import services
     from voting.casting import views
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     labels.init_app(app)
     init_monitoring(app)
     init_followup(app)
+    busy.init_app(app)
     hooks.answer(app, hooks.FORUM_HAS_BALLOTS, services.forum_has_ballots)
     hooks.answer(app, hooks.AUDIT_ANCHORS, snapshots.audit_anchors)
     hooks.answer(app, hooks.FORUM_PUBLICATION_PROPOSED, publication.is_proposed)
