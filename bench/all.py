@@ -6,8 +6,8 @@ Runs bench/cast.py and then bench/tally.py with their defaults, each in its own 
 (their progress goes to the terminal), reads the JSON line each prints last, and ends
 with:
 
-    {"cores", "cast_per_s", "p99_ms_at_1000", "cast_vs_hello", "cast_vs_storage",
-     "tally_1m_s", "pabutools_speedup"}
+    {"cores", "cast_per_s", "p99_ms_at_1000", "goodput_at_2x", "p99_ms_accepted_at_2x",
+     "cast_vs_hello", "cast_vs_storage", "tally_1m_s", "pabutools_speedup"}
 """
 
 import json
@@ -37,6 +37,8 @@ def main() -> None:
         "cores": os.cpu_count(),
         "cast_per_s": cast["cast_per_s"],
         "p99_ms_at_1000": cast["p99_ms_at_1000"],
+        "goodput_at_2x": cast["goodput_at_2x"],
+        "p99_ms_accepted_at_2x": cast["p99_ms_accepted_at_2x"],
         "cast_vs_hello": cast["cast_vs_hello"],
         "cast_vs_storage": cast["cast_vs_storage"],
         "tally_1m_s": tally["tally_1m_s"],

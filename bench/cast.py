@@ -28,8 +28,12 @@ What it does, in order:
 4. Measures PostgreSQL's own rate for the ballot transaction (one ballot and its three
    choices, committed) with pgbench on the same tables: the storage ceiling.
 
-Ends with one JSON line: cores, cast_per_s, p99_ms_at_1000, cast_vs_hello,
-cast_vs_storage and the details.
+5. Offers twice the back-to-back rate for ``--surge-seconds`` (a vote-day surge) and
+   counts what the server accepted (302) apart from what it shed (503).
+
+Ends with one JSON line: cores, cast_per_s, p99_ms_at_1000, goodput_at_2x (accepted casts
+per second in that surge), goodput_at_2x_vs_capacity, p99_ms_accepted_at_2x,
+cast_vs_hello, cast_vs_storage and the details.
 """
 
 import argparse
@@ -48,8 +52,11 @@ from datetime import timedelta
 from datetime import UTC
 from pathlib import Path
 
+from common import children
+from common import CpuMeter
 from common import ensure_database
 from common import log
+from common import named
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -229,6 +236,22 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
+def server_meter(server: subprocess.Popen) -> CpuMeter:
+    """CPU used by gunicorn's workers, PostgreSQL's processes and Redis during a step."""
+    return CpuMeter(
+        {
+            "gunicorn": lambda: [server.pid, *children(server.pid)],
+            # Backends serving the app, then PostgreSQL's own processes (autovacuum,
+            # checkpointer, WAL writer) that the ballots' writes set to work.
+            "postgres": lambda: named("postgres", " bench "),
+            "postgres_background": lambda: sorted(
+                set(named("postgres")) - set(named("postgres", " bench "))
+            ),
+            "redis": lambda: named("redis-server"),
+        }
+    )
+
+
 def drive(
     port: int, path: Path, mode: str, value: float, seconds: float, offset: int, pool: int = 32
 ) -> dict:
@@ -295,9 +318,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--open-connections", type=int, default=32)
     parser.add_argument("--saturate-seconds", type=float, default=8)
+    parser.add_argument("--surge-seconds", type=float, default=10)
     args = parser.parse_args()
     rates = [float(rate) for rate in args.rates.split(",")]
-    needed = int(sum(rates) * args.seconds + 3000 * args.saturate_seconds + 500)
+    needed = int(
+        sum(rates) * args.seconds + 1500 * args.saturate_seconds + 3000 * args.surge_seconds + 500
+    )
     if args.residents < needed:
         raise SystemExit(f"--residents must be at least {needed} for these rates")
 
@@ -337,24 +363,41 @@ def main() -> None:
         time.sleep(2)
         steps = []
         for rate in rates:
+            meter = server_meter(server)
             step = drive(port, casts, "open", rate, args.seconds, offset, args.open_connections)
+            step["server_cpu_s"] = meter.used()
             offset = step["next_offset"]
             steps.append(step)
             overloaded = step["per_s"] < 0.9 * rate or step["errors"]
             log(
                 f"cast at {rate:.0f}/s offered: {step['per_s']}/s, p50 {step['p50_ms']} ms,"
                 f" p95 {step['p95_ms']} ms, p99 {step['p99_ms']} ms,"
-                f" statuses {step['statuses']}, errors {step['errors']}"
+                f" statuses {step['statuses']}, errors {step['errors']};"
+                f" CPU s: client {step['client_cpu_s']}, {step['server_cpu_s']}"
             )
             if overloaded and rate >= 1000:
                 log("  overloaded: higher rates are not tried")
                 break
             time.sleep(2)  # let the queue drain between steps
+        # Twice the back-to-back capacity, for longer: what a vote-day surge does.
+        time.sleep(2)
+        double = round(2 * saturated["per_s"])
+        meter = server_meter(server)
+        pool = args.open_connections
+        surge = drive(port, casts, "open", double, args.surge_seconds, offset, pool)
+        surge["server_cpu_s"] = meter.used()
+        offset = surge["next_offset"]
+        log(
+            f"surge at 2x = {double}/s offered: accepted {surge['accepted_per_s']}/s"
+            f" (p99 {surge['p99_ms_accepted']} ms), all answers p99 {surge['p99_ms']} ms,"
+            f" statuses {surge['statuses']}, errors {surge['errors']};"
+            f" CPU s: client {surge['client_cpu_s']}, {surge['server_cpu_s']}"
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
-    runs = [warm, *steps, saturated]
+    runs = [warm, *steps, saturated, surge]
     acknowledged = sum(run["statuses"].get("302", 0) for run in runs)
     ballots, malformed = stored(forum_id)
     # A request the client gave up on (timeout) may still be stored: every acknowledged
@@ -367,6 +410,14 @@ def main() -> None:
     report.update(
         cast_per_s=saturated["per_s"],
         p99_ms_at_1000=at_1000["p99_ms"] if at_1000 else None,
+        goodput_at_2x=surge["accepted_per_s"],
+        goodput_at_2x_vs_capacity=round(surge["accepted_per_s"] / saturated["per_s"], 3),
+        p99_ms_accepted_at_2x=surge["p99_ms_accepted"],
+        surge={
+            k: surge[k]
+            for k in ("value", "per_s", "accepted_per_s", "p50_ms_accepted", "p99_ms_accepted")
+            + ("p99_ms", "errors", "statuses", "client_cpu_s", "server_cpu_s")
+        },
         hello_per_s=hello_run["per_s"],
         storage_per_s=round(storage, 1),
         cast_vs_hello=round(saturated["per_s"] / hello_run["per_s"], 3),
@@ -376,7 +427,11 @@ def main() -> None:
         stored=ballots,
         malformed=malformed,
         steps=[
-            {k: s[k] for k in ("value", "per_s", "p50_ms", "p95_ms", "p99_ms", "errors")}
+            {
+                k: s[k]
+                for k in ("value", "per_s", "p50_ms", "p95_ms", "p99_ms", "errors")
+                + ("client_cpu_s", "server_cpu_s")
+            }
             | {"statuses": s["statuses"]}
             for s in steps
         ],

@@ -11,7 +11,8 @@ latency of a request counts from its scheduled time, so queueing shows) over at 
 upstream connections would: past the server's capacity requests wait for a free
 connection instead of opening ever more; MODE ``closed`` keeps VALUE connections busy
 back to back (the ceiling). Keep-alive HTTP/1.1 on loopback. Prints one JSON object:
-counts by status, errors, achieved rate, latencies.
+counts by status, errors, achieved rate, latencies, and the same for the accepted casts
+(302) alone: goodput when the server sheds load with 503.
 """
 
 import argparse
@@ -80,6 +81,7 @@ class Run:
         self.statuses: dict[int, int] = {}
         self.errors = 0
         self.latencies: list[float] = []
+        self.accepted: list[float] = []  # latencies of the casts the server took (302)
 
     def take(self) -> bytes:
         data = self.requests[self.next % len(self.requests)]
@@ -105,6 +107,8 @@ class Run:
                 self.errors += 1
                 return
         self.latencies.append(loop.time() - scheduled)
+        if status == 302:
+            self.accepted.append(self.latencies[-1])
         self.statuses[status] = self.statuses.get(status, 0) + 1
         if close:
             connection.transport.close()
@@ -169,6 +173,7 @@ def main() -> None:
     else:
         elapsed = asyncio.run(run.closed_loop(int(value), float(seconds)))
     ordered = sorted(run.latencies)
+    accepted = sorted(run.accepted)
     done = len(ordered)
     print(
         json.dumps(
@@ -183,6 +188,9 @@ def main() -> None:
                 "p50_ms": round(percentile(ordered, 0.50) * 1000, 2),
                 "p95_ms": round(percentile(ordered, 0.95) * 1000, 2),
                 "p99_ms": round(percentile(ordered, 0.99) * 1000, 2),
+                "accepted_per_s": round(len(accepted) / elapsed, 1) if elapsed else 0.0,
+                "p50_ms_accepted": round(percentile(accepted, 0.50) * 1000, 2),
+                "p99_ms_accepted": round(percentile(accepted, 0.99) * 1000, 2),
                 "client_cpu_s": round(time.process_time() - cpu, 2),
                 "next_offset": run.next,
             }
