@@ -29,7 +29,11 @@ REQUESTS = 50
 @pytest.fixture
 def gunicorn(pg_app):
     port = _free_port()
-    process = start_gunicorn(pg_app, port, workers=4, RATELIMIT_ENABLED="0")
+    # Every one of the fifty casts must reach the database, so none is shed at the gate
+    # (tests/integration/test_overload.py covers shedding).
+    process = start_gunicorn(
+        pg_app, port, workers=4, RATELIMIT_ENABLED="0", CAST_ADMISSION_LIMIT=str(REQUESTS)
+    )
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)

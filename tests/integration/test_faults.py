@@ -139,7 +139,11 @@ def test_a_worker_killed_mid_load_loses_no_acknowledged_ballot(pg_app):
 def test_a_thousand_casts_for_one_identity_across_two_instances_make_one_ballot(pg_app):
     """Two stateless app instances on two ports share PostgreSQL: one ballot, whatever."""
     ports = [_free_port(), _free_port()]
-    servers = [start_gunicorn(pg_app, port, workers=2, RATELIMIT_ENABLED="0") for port in ports]
+    # Every cast must reach the database, so none is shed at the casting gate.
+    servers = [
+        start_gunicorn(pg_app, port, workers=2, RATELIMIT_ENABLED="0", CAST_ADMISSION_LIMIT="50")
+        for port in ports
+    ]
     try:
         forum = factories.forum()
         forum_id = forum.id  # signing in expires it; threads could not reload it
