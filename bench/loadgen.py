@@ -10,7 +10,8 @@ latency of a request counts from its scheduled time, so queueing shows) over at 
 ``--max-connections`` connections (default 32), as a load balancer's bounded pool of
 upstream connections would: past the server's capacity requests wait for a free
 connection instead of opening ever more; MODE ``closed`` keeps VALUE connections busy
-back to back (the ceiling). Keep-alive HTTP/1.1 on loopback. Prints one JSON object:
+back to back (the ceiling), each waiting as a 503's Retry-After asks before it sends
+again, as the shed page's script does. Keep-alive HTTP/1.1 on loopback. Prints one JSON object:
 counts by status, errors, achieved rate, latencies, and the same for the accepted casts
 (302) alone: goodput when the server sheds load with 503.
 """
@@ -22,6 +23,7 @@ import re
 import time
 
 CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
+RETRY_AFTER = re.compile(rb"\r\nretry-after:\s*(\d+)", re.IGNORECASE)
 TIMEOUT = 10.0
 
 
@@ -49,7 +51,8 @@ class Connection(asyncio.Protocol):
             return
         del self.buffer[:total]
         close = b"connection: close" in head.lower()
-        self.waiter.set_result((int(head[9:12]), close))
+        retry = RETRY_AFTER.search(head)
+        self.waiter.set_result((int(head[9:12]), close, int(retry.group(1)) if retry else 0))
 
     def connection_lost(self, exc):
         self.closed = True
@@ -97,15 +100,17 @@ class Run:
         _transport, connection = await loop.create_connection(Connection, "127.0.0.1", self.port)
         return connection
 
-    async def fire(self, scheduled: float, data: bytes) -> None:
+    async def fire(self, scheduled: float, data: bytes) -> int:
+        """Send one request; the seconds its answer asks to wait before another
+        (Retry-After of a shed cast), else 0."""
         loop = asyncio.get_running_loop()
         async with self.slots:
             try:
                 connection = await self.connection()
-                status, close = await connection.send(data)
+                status, close, retry_after = await connection.send(data)
             except (TimeoutError, OSError, ConnectionError):
                 self.errors += 1
-                return
+                return 0
         self.latencies.append(loop.time() - scheduled)
         if status == 302:
             self.accepted.append(self.latencies[-1])
@@ -114,6 +119,7 @@ class Run:
             connection.transport.close()
         else:
             self.idle.append(connection)
+        return retry_after
 
     async def open_loop(self, rate: float, seconds: float) -> float:
         loop = asyncio.get_running_loop()
@@ -139,8 +145,11 @@ class Run:
         deadline = start + seconds
 
         async def worker():
+            # A shed cast's browser waits as its answer asks before it sends again.
             while loop.time() < deadline:
-                await self.fire(loop.time(), self.take())
+                wait = await self.fire(loop.time(), self.take())
+                if wait:
+                    await asyncio.sleep(min(wait, max(0.0, deadline - loop.time())))
 
         await asyncio.gather(*(worker() for _ in range(connections)))
         return loop.time() - start
