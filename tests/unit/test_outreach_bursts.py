@@ -25,9 +25,7 @@ PICKS = ("i11", "i16", "i25")
 
 
 def tagged(ballots, tag="yeoksam1", every=1):
-    return [
-        dataclasses.replace(b, tag=tag) if k % every == 0 else b for k, b in enumerate(ballots)
-    ]
+    return [dataclasses.replace(b, tag=tag) if k % every == 0 else b for k, b in enumerate(ballots)]
 
 
 def test_a_tag_shared_by_most_of_a_burst_is_found():

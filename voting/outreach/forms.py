@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms import StringField
 
+from core.forms import choices
 from core.forms import Form
 from voting.outreach.rules import NAME_MAX
 
@@ -18,4 +19,10 @@ KIND_LABELS = {
 
 class LinkForm(Form):
     name = StringField(_l("Name (for example 역삼1동 주민센터)"), render_kw={"maxlength": NAME_MAX})
-    kind = SelectField(_l("For"), choices=list(KIND_LABELS.items()), default="dong_office")
+    # the use case checks the kind, with its own message
+    kind = SelectField(
+        _l("For"),
+        choices=choices(KIND_LABELS.items()),
+        default="dong_office",
+        validate_choice=False,
+    )

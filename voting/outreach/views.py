@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from auth.decorators import role_required
 from core.errors import DomainError
+from core.forms import form_error
 from voting.models import OUTREACH_SESSION_KEY
 from voting.outreach import qr
 from voting.outreach import services
@@ -51,7 +52,8 @@ def links(forum_id: int):
 def create(forum_id: int):
     form = LinkForm()
     # the CSRF token was checked before the view (CSRFProtect); the rules check the rest
-    form.validate()
+    if not form.validate():
+        return _page(forum_id, form, form_error(form), 422)
     try:
         link = services.create_link(current_user, forum_id, form.name.data, form.kind.data)
     except DomainError as error:
