@@ -1,11 +1,11 @@
 """Outreach link rules, as pure functions (no Flask, no database)."""
 
-import re
 import secrets
+
+from voting.casting.rules import outreach_tag
 
 NAME_MAX = 80
 CODE_BYTES = 6  # 8 URL-safe characters: 2**48 codes, not guessable by walking them
-CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{4,16}")
 
 
 def new_code() -> str:
@@ -14,9 +14,10 @@ def new_code() -> str:
 
 
 def plausible_code(text: str | None) -> bool:
-    """A code as a link carries it: 4 to 16 URL-safe characters; anything else is
-    refused before any query."""
-    return bool(text) and CODE_PATTERN.fullmatch(text) is not None
+    """A code as a link carries it: 4 to 16 URL-safe characters (the rule the casting
+    path applies to the code a session carries); anything else is refused before any
+    query."""
+    return outreach_tag(text) is not None
 
 
 def name_problem(name: str | None) -> str | None:
