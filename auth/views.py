@@ -37,6 +37,18 @@ FRESH_LOGIN_KEY = "fresh_login"
 VERIFY_KEY = "verify_resident_next"
 VERIFIED_KEY = "verified_resident"
 VERIFIED_MINUTES = 10
+# Session keys kept through the sign-in, which otherwise starts a fresh session: only
+# values that name no person and grant nothing (see ``carry_across_sign_in``).
+CARRIED_ACROSS_SIGN_IN: set[str] = set()
+
+
+def carry_across_sign_in(key: str) -> None:
+    """A feature keeps ``key`` of the browser's session through the sign-in (the OIDC
+    round trip clears the session): for a value that names no person and grants no
+    right, such as the outreach link a resident arrived through."""
+    CARRIED_ACROSS_SIGN_IN.add(key)
+
+
 # The provider a sign-in in progress (or the signed-in session) went through.
 PROVIDER_KEY = "signin_provider"
 STAFF_PROVIDER_KEY = "staff_signin_provider"
@@ -132,8 +144,11 @@ def callback():
         return _resident_verified(chosen, claims)
     user = services.record_sign_in(chosen, dict(claims))
     target = safe_next(session.get(NEXT_KEY))
-    # A fresh session at sign-in: nothing from before the login survives.
+    carried = {key: session[key] for key in CARRIED_ACROSS_SIGN_IN if key in session}
+    # A fresh session at sign-in: nothing from before the login survives but what a
+    # feature declared harmless to carry (an outreach link's tag).
     session.clear()
+    session.update(carried)
     login_user(user)
     session[PROVIDER_KEY] = chosen.name
     unknown = services.unknown_district(chosen, claims)

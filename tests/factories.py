@@ -149,6 +149,15 @@ def cast(forum_id: int, voter: User, picks: list[str], channel="online", found=N
     return services.cast_signed_in(forum_id, token, picks, channel, found)
 
 
+def cast_tagged(forum_id: int, voter: User, picks: list[str], tag: str) -> str:
+    """As ``cast``, for a resident who arrived through the outreach link ``tag``."""
+    from voting.casting import services
+
+    token = start_session(voter)
+    db.session.commit()
+    return services.cast_signed_in(forum_id, token, picks, outreach=tag)
+
+
 def item_ids(made: Forum) -> list[str]:
     return [str(item.id) for item in sorted(made.items, key=lambda i: i.position)]
 

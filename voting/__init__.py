@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from voting.casting import views
     from voting.followup import init_app as init_followup
     from voting.monitoring import init_app as init_monitoring
+    from voting.outreach import init_app as init_outreach
     from voting.oversight import views as oversight_views
     from voting.publishing import downloads
     from voting.publishing import proof_views
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
     init_monitoring(app)
     init_followup(app)
     busy.init_app(app)
+    init_outreach(app)
     hooks.answer(app, hooks.FORUM_HAS_BALLOTS, services.forum_has_ballots)
     hooks.answer(app, hooks.AUDIT_ANCHORS, snapshots.audit_anchors)
     hooks.answer(app, hooks.FORUM_PUBLICATION_PROPOSED, publication.is_proposed)

@@ -60,6 +60,7 @@ AUDIT_ACTIONS = {
     "role.grant": _l("Role granted"),
     "role.revoke": _l("Role revoked"),
     "forum.create": _l("Forum created"),
+    "outreach.create": _l("Outreach link created"),
     "forum.update": _l("Forum settings saved"),
     "forum.phase": _l("Forum moved to another phase"),
     "forum.publish": _l("Result published"),

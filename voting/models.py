@@ -33,10 +33,34 @@ class Ballot(db.Model):
     device_hash: Mapped[str | None] = mapped_column(String(16))
     # When this identity was first seen by the app (sign-in), for new-identity bursts.
     first_seen_at: Mapped[datetime | None]
+    # The code of the forum's outreach link the resident arrived through: a tag of the
+    # link (a 동 office, an organisation), never of a person.
+    outreach_tag: Mapped[str | None] = mapped_column(String(16))
 
     choices: Mapped[list["BallotChoice"]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan"
     )
+
+
+OUTREACH_KINDS = ("dong_office", "organisation", "target_group", "other")
+# Where the browser's session keeps the code of the outreach link it arrived through.
+OUTREACH_SESSION_KEY = "outreach"
+
+
+class OutreachLink(db.Model):
+    """A named link (and its QR code) the district team hands out for a forum; ballots
+    cast after arriving through it carry its ``code`` as their ``outreach_tag``."""
+
+    __tablename__ = "outreach_links"
+    __table_args__ = (UniqueConstraint("forum_id", "name", name="uq_outreach_links_forum_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
 
 
 class BallotChoice(db.Model):

@@ -12,6 +12,7 @@
       if (row) row.textContent = number(cells[key]);
     });
   }
+  // rows of a table whose keys may change between refreshes (hours, outreach links)
   function fillHours(table, cells) {
     var rows = Object.keys(cells).map(function (hour) {
       var tr = document.createElement("tr");
@@ -40,6 +41,9 @@
         fillHours(document.getElementById("live-by-hour"), live.by_hour);
         fillKeyed(document.getElementById("live-age-bands"), live.age_bands);
         fillKeyed(document.getElementById("live-channels"), live.channels);
+        fillHours(document.getElementById("live-by-tag"), live.by_tag);
+        var untagged = document.getElementById("live-untagged");
+        if (untagged) untagged.textContent = number(live.untagged);
         board.dataset.refreshed = String((parseInt(board.dataset.refreshed || "0", 10)) + 1);
       })
       .catch(function () {});

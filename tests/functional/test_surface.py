@@ -17,6 +17,7 @@ from tests.conftest import make_app
 from tests.web import csrf_token
 from tests.web import sign_in
 from tests.web import text
+from voting.models import OutreachLink
 
 ROLES = ("anonymous", "resident", "team_a", "team_b", "operator", "admin")
 # Routes that are not browser forms: the OAuth token endpoint (client-authenticated)
@@ -37,6 +38,11 @@ def world(app):
     db.session.commit()
     flag = factories.empty_flag(forum)
     proposal = factories.proposal(forum)
+    link = OutreachLink(
+        forum_id=forum.id, code="surface1", name="주민센터", created_by="x", created_at=now
+    )
+    db.session.add(link)
+    db.session.commit()
     users = {
         "anonymous": None,
         "resident": factories.user("resident"),
@@ -51,6 +57,7 @@ def world(app):
         "comment_id": comment.id,
         "flag_id": flag.id,
         "proposal_id": proposal.id,
+        "link_id": link.id,
         "update_id": 1,
         "field_id": forum.fields[0].id,
         "role_id": 1,
@@ -101,11 +108,12 @@ PUBLIC |= {"devidp.", "downloads.", "results.show", "voting.receipt_check"}
 PUBLIC |= {"proofs.receipt_proof", "proposals.", "proposals_api.", "followup.", "followup_api."}
 PUBLIC |= {"proofs.receipt_proof", "item_images.show"}
 PUBLIC |= {"proofs.receipt_proof", "privacy.policy", "privacy.bloc_voting_review"}
-PUBLIC |= {"privacy.deleted", "privacy.consent_later"}
+PUBLIC |= {"privacy.deleted", "privacy.consent_later", "outreach.arrive"}
 STAFF = {"manage.": "team", "publication.": "team", "assisted.": "team"}
 STAFF |= {"discussion.moderation": "team"}
 STAFF |= {"proposals.manage": "team", "turnout.": "team", "followup.manage": "team"}
-STAFF |= {"followup.add": "team"}
+STAFF |= {"followup.add": "team", "outreach.links": "team", "outreach.create": "team"}
+STAFF |= {"outreach.sheet": "team"}
 STAFF |= {"admin.": "admin", "operator.": "operator"}
 # List pages any district team may open (they show only its own districts).
 TEAM_LISTS = {"manage.index", "manage.new_forum", "discussion.moderation"}

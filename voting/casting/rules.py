@@ -81,3 +81,12 @@ def is_eligible(forum_district: str, voter_district: str | None) -> bool:
     """A resident may vote in a forum when the identity's district claim is the forum's
     (the rule lives with the forum's other residency rules)."""
     return is_resident(forum_district, voter_district)
+
+
+def outreach_tag(stored: object) -> str | None:
+    """The outreach link code a browser's session carries, if it looks like one: a
+    string of 4 to 16 URL-safe characters. Anything else is no tag; whether the code
+    names a link of the forum is checked where the ballot is stored."""
+    if not isinstance(stored, str) or not 4 <= len(stored) <= 16:
+        return None
+    return stored if all(c.isascii() and (c.isalnum() or c in "-_") for c in stored) else None

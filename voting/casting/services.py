@@ -41,6 +41,7 @@ from voting.casting.refusals import ballot_message
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
+from voting.models import OutreachLink
 
 
 class BallotRefused(DomainError):
@@ -172,7 +173,12 @@ class SignedOut(DomainError):
 
 
 def _fast_cast(
-    forum_id: int, picks: list[str], channel: str, found: Signals | None, session: dict
+    forum_id: int,
+    picks: list[str],
+    channel: str,
+    found: Signals | None,
+    session: dict,
+    tag: str | None = None,
 ) -> str | None:
     """Cast with one statement when this process's copy of the ballot accepts the picks.
 
@@ -192,6 +198,7 @@ def _fast_cast(
         "receipt_code": code,
         "channel": channel,
         "cast_at": clock.now(),
+        "outreach_tag": tag,
         **_signal_columns(found),
     }
     return code if statements.insert_ballot(params, item_ids) else None
@@ -204,8 +211,13 @@ def cast_signed_in(
     channel: str = "online",
     found: Signals | None = None,
     before_full_checks: Callable[[], None] | None = None,
+    outreach: object = None,
 ) -> str:
     """Cast for the browser holding this session token; returns the receipt code.
+
+    ``outreach`` is what the browser's session holds of the outreach link it arrived
+    through (``rules.outreach_tag``); the ballot keeps its code only when it names a link
+    of this forum (``statements._forum_tag``).
 
     The common case is one statement: it checks the session (see
     ``auth.services.live_session_clause``), the voter's district, the forum's phase,
@@ -216,8 +228,9 @@ def cast_signed_in(
     limit on attempts that store nothing, which may refuse).
     """
     plausible = plausible_token(token)
+    tag = rules.outreach_tag(outreach)
     if plausible:
-        code = _fast_cast(forum_id, picks, channel, found, live_session_params(token))
+        code = _fast_cast(forum_id, picks, channel, found, live_session_params(token), tag)
         if code is not None:
             return code
     if before_full_checks is not None:
@@ -225,11 +238,26 @@ def cast_signed_in(
     user = load_user(token) if plausible else None
     if user is None:
         raise SignedOut(_("Please sign in to continue."), code="signed_out")
-    return _cast_checked(forum_id, user, picks, channel, found)
+    return _cast_checked(forum_id, user, picks, channel, found, tag)
+
+
+def _forum_tag(forum_id: int, tag: str | None) -> str | None:
+    """The tag when it names a link of the forum, else None (as ``statements._forum_tag``)."""
+    if tag is None:
+        return None
+    query = select(OutreachLink.code).where(
+        OutreachLink.code == tag, OutreachLink.forum_id == forum_id
+    )
+    return db.session.execute(query).scalar_one_or_none()
 
 
 def _cast_checked(
-    forum_id: int, user: User, picks: list[str], channel: str, found: Signals | None
+    forum_id: int,
+    user: User,
+    picks: list[str],
+    channel: str,
+    found: Signals | None,
+    tag: str | None = None,
 ) -> str:
     """Casting with every check run in order on a freshly loaded forum, each refusal
     explained; refreshes this process's copy of the ballot on the way."""
@@ -238,7 +266,10 @@ def _cast_checked(
     _require_can_vote(view)
     hooks.require_participation(user)
     items = _validate(view.forum, picks)
-    extra = _signal_columns(found) | {"first_seen_at": user.first_seen_at}
+    extra = _signal_columns(found) | {
+        "first_seen_at": user.first_seen_at,
+        "outreach_tag": _forum_tag(view.forum.id, tag),
+    }
     return _store(view.forum, user.voter_key, items, channel, user.birth_year, extra=extra)
 
 

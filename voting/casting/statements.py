@@ -32,6 +32,7 @@ from deliberation.models import Forum
 from voting.casting.batching import Batcher
 from voting.models import Ballot
 from voting.models import BallotChoice
+from voting.models import OutreachLink
 
 BALLOT_COLUMNS = (
     "voter_key",
@@ -43,17 +44,35 @@ BALLOT_COLUMNS = (
     "network_hash",
     "agent_hash",
     "device_hash",
+    "outreach_tag",
 )
+
+
+def _forum_tag(given_tag):
+    """The outreach tag as stored: the given code when it names a link of the forum being
+    cast in, else NULL (a link of another forum, a removed one, or none)."""
+    return (
+        select(OutreachLink.code)
+        .where(OutreachLink.code == given_tag, OutreachLink.forum_id == Forum.id)
+        .correlate(Forum)
+        .scalar_subquery()
+    )
 
 
 def _ballot_values(given) -> list:
     """The values of a new ballot row (``forum_id`` and ``BALLOT_COLUMNS``) for a cast by
-    session: the voter's columns from ``users``, the rest from ``given(name)``."""
+    session: the voter's columns from ``users``, the outreach tag checked against the
+    forum's links (``_forum_tag``), the rest from ``given(name)``."""
     from_user = {"voter_key", "birth_year", "first_seen_at"}
-    return [
-        Forum.id,
-        *(getattr(User, name) if name in from_user else given(name) for name in BALLOT_COLUMNS),
-    ]
+
+    def value(name):
+        if name in from_user:
+            return getattr(User, name)
+        if name == "outreach_tag":
+            return _forum_tag(given(name))
+        return given(name)
+
+    return [Forum.id, *(value(name) for name in BALLOT_COLUMNS)]
 
 
 def _open_forum_clause(forum_id=None, now=None, revision=None):
@@ -128,6 +147,7 @@ BATCH_FIELDS = {
     "network_hash": String,
     "agent_hash": String,
     "device_hash": String,
+    "outreach_tag": String,  # NULL when the resident came through no outreach link
     "item_ids": String,  # an array literal such as "{4,9,12}"
 }
 
@@ -189,11 +209,18 @@ def _batch_statement():
     return select(new.c.receipt_code).where(new.c.id.in_(select(chosen.c.ballot_id)))
 
 
+# Fields a cast may leave out (None).
+OPTIONAL = {"outreach_tag"}
+
+
 def write_batch(rows: list[dict]) -> set[str]:
     """Store a batch of casts with one statement, committed on its own; the receipt
     codes of those stored."""
     statement = _statements("postgresql")["batch"]
-    arrays = {f"{name}_list": [row[name] for row in rows] for name in BATCH_FIELDS}
+    arrays = {
+        f"{name}_list": [row.get(name) if name in OPTIONAL else row[name] for row in rows]
+        for name in BATCH_FIELDS
+    }
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         return set(connection.execute(statement, arrays).scalars())
 
@@ -222,6 +249,7 @@ def insert_ballot(params: dict, item_ids: list[int]) -> bool:
     as any commit, when the statement returns.
     """
     statements = _statements(db.session.get_bind().dialect.name)
+    params = {"outreach_tag": None} | params
     if "batch" in statements:
         row = {name: params[name] for name in BATCH_FIELDS if name != "item_ids"}
         row["item_ids"] = "{" + ",".join(str(item_id) for item_id in item_ids) + "}"

@@ -27,6 +27,7 @@ from voting.casting import receipts
 from voting.casting import services
 from voting.casting.forms import BallotForm
 from voting.casting.forms import ReceiptCheckForm
+from voting.models import OUTREACH_SESSION_KEY
 from voting.publishing import outcome_pages
 
 bp = Blueprint("voting", __name__)
@@ -128,6 +129,7 @@ def confirm(forum_id: int):
             request.form.getlist("picks"),
             found=found,
             before_full_checks=_limit_attempts_that_store_nothing,
+            outreach=session.get(OUTREACH_SESSION_KEY),
         )
     except services.SignedOut:
         return login_manager.unauthorized()

@@ -1,6 +1,7 @@
 """Live turnout arithmetic, as pure functions (no Flask, no database)."""
 
 from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import datetime
 from datetime import timedelta
 from datetime import tzinfo
@@ -19,14 +20,27 @@ def by_hour(cast_times: Iterable[datetime], zone: tzinfo) -> dict[str, int]:
     ``YYYY-MM-DD HH:00``; hours without a ballot between the first and the last are 0."""
     counts: dict[datetime, int] = {}
     for moment in cast_times:
-        hour = moment.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+        hour = moment.replace(minute=0, second=0, microsecond=0)
         counts[hour] = counts.get(hour, 0) + 1
+    return hourly(counts, zone)
+
+
+def hourly(counts: Mapping[datetime, int], zone: tzinfo) -> dict[str, int]:
+    """Ballots per hour from ballots per hour started (aware datetimes on the hour, as the
+    database groups them in UTC), relabelled in the display time zone, oldest hour first,
+    labelled ``YYYY-MM-DD HH:00``; hours without a ballot between the first and the last
+    are 0. Relabelling a UTC hour is exact for a zone whose offset is whole hours (Seoul);
+    in another zone an hour is labelled by its start."""
     if not counts:
         return {}
-    hours, first, last = {}, min(counts), max(counts)
+    local: dict[datetime, int] = {}
+    for moment, count in counts.items():
+        hour = moment.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+        local[hour] = local.get(hour, 0) + count
+    hours, first, last = {}, min(local), max(local)
     current = first
     while current <= last:
-        hours[current.strftime("%Y-%m-%d %H:00")] = counts.get(current, 0)
+        hours[current.strftime("%Y-%m-%d %H:00")] = local.get(current, 0)
         current += timedelta(hours=1)
     return hours
 

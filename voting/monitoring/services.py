@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import func
 from sqlalchemy import select
 
 from auth.models import User
@@ -21,6 +23,7 @@ from voting.counting import turnout
 from voting.models import Ballot
 from voting.monitoring import rules
 from voting.monitoring.models import EligiblePopulation
+from voting.outreach import services as outreach
 
 
 @dataclass
@@ -32,6 +35,8 @@ class Board:
     by_hour: dict[str, int | str]
     age_bands: dict[str, int | str]
     channels: dict[str, int | str]
+    by_tag: dict[str, int | str]
+    untagged: int | str
     eligible: int | None
     share: float | None
     as_of: datetime
@@ -43,6 +48,8 @@ class Board:
             "by_hour": self.by_hour,
             "age_bands": self.age_bands,
             "channels": self.channels,
+            "by_tag": self.by_tag,
+            "untagged": self.untagged,
             "eligible": self.eligible,
             "share": self.share,
             "as_of": self.as_of.isoformat(),
@@ -63,12 +70,30 @@ def _open_forum(user: User, forum_id: int) -> Forum:
     return forum
 
 
+def _utc_hour():
+    """The SQL expression of a ballot's UTC hour as text, ``YYYY-MM-DD HH``, per dialect
+    (``cast_at`` is stored as naive UTC on both)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(Ballot.cast_at, "YYYY-MM-DD HH24")
+    return func.strftime("%Y-%m-%d %H", Ballot.cast_at)
+
+
+def hour_counts(forum_id: int) -> dict[datetime, int]:
+    """Counted ballots per UTC hour (aware, on the hour), grouped by the database."""
+    hour = _utc_hour().label("hour")
+    query = select(hour, func.count()).where(results.counted(forum_id)).group_by(hour)
+    return {
+        datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC): count
+        for text, count in db.session.execute(query).all()
+    }
+
+
 def board(user: User, forum_id: int) -> Board:
-    """Ballots so far, by hour, age band and channel, and their share of the eligible
-    population the team entered."""
+    """Ballots so far, by hour, age band, channel and outreach link, and their share of
+    the eligible population the team entered."""
     forum = _open_forum(user, forum_id)
-    times = db.session.execute(select(Ballot.cast_at).where(results.counted(forum.id))).scalars()
-    hours = rules.by_hour(times, _zone())
+    hours = rules.hourly(hour_counts(forum.id), _zone())
+    by_tag, untagged = outreach.by_link_name(forum.id)
     channels = results.channel_counts(forum.id)
     ballots = sum(channels.values())
     eligible = db.session.get(EligiblePopulation, forum.id)
@@ -79,6 +104,8 @@ def board(user: User, forum_id: int) -> Board:
         by_hour=turnout.protect(hours) if hours else {},
         age_bands=turnout.protect(results.age_bands(forum)),
         channels=turnout.protect(channels),
+        by_tag=by_tag,
+        untagged=untagged,
         eligible=population,
         share=rules.share(ballots, population),
         as_of=clock.now(),

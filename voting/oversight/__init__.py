@@ -70,7 +70,12 @@ the next, and a voter's latest ballot is the one that counts)
    minutes to 6 hours. The part of it concentrated on a few networks is tier
    ``lockstep_bloc``; the rest, if still a significant burst and spread over the forum as
    a newsletter or meeting would spread it, is tier ``mobilisation`` (information only,
-   and left to the later detectors).
+   and left to the later detectors). A burst of which at least
+   :data:`TAGGED_BURST_SHARE` of the ballots came through one outreach link (the same
+   ``Ballot.tag``) is the district team's own outreach: all of it is ``mobilisation``.
+   Only this timing detector reads tags. A tag never excuses many identities on one
+   device or on one network beyond what it explains (detectors 1, 3 and 4 ignore it), so
+   a team's link cannot hide one insider casting for many identities.
 3. ``dense`` (:func:`detect_dense`): a greedy dense-block search joining several small
    networks that share one pattern over the whole election (a bloc spread over a few
    prefixes, camouflaged or not). Tier ``lockstep_bloc``.

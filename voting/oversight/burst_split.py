@@ -37,6 +37,7 @@ from voting.oversight.thresholds import LOCKSTEP_PRIOR_BALLOTS
 from voting.oversight.thresholds import LOCKSTEP_UNIT_LOG_P
 from voting.oversight.thresholds import MOBILISATION
 from voting.oversight.thresholds import MOBILISATION_MIN_MEMBERS
+from voting.oversight.thresholds import TAGGED_BURST_SHARE
 
 
 class _Burst:
@@ -171,10 +172,31 @@ def _bloc_flag(
     return flag, members
 
 
+def shared_tag(tags: Sequence[str]) -> str | None:
+    """The outreach tag that at least :data:`TAGGED_BURST_SHARE` of a burst's ballots
+    carry, or None (no tag counts as none: untagged ballots never make a tagged burst)."""
+    if not tags:
+        return None
+    counts: dict[str, int] = defaultdict(int)
+    for tag in tags:
+        if tag:
+            counts[tag] += 1
+    if not counts:
+        return None
+    tag = min(counts, key=lambda t: (-counts[t], t))
+    return tag if counts[tag] >= TAGGED_BURST_SHARE * len(tags) else None
+
+
 def _mobilisation_flag(
-    ix: ElectionIndex, burst: _Burst, rest: list[int], base_tests: int, limit: float
+    ix: ElectionIndex,
+    burst: _Burst,
+    rest: list[int],
+    base_tests: int,
+    limit: float,
+    tag: str | None = None,
 ) -> tuple[Flag, list[int]] | None:
-    """The rest of the burst as ``mobilisation`` (information only), if still significant."""
+    """The rest of the burst as ``mobilisation`` (information only), if still significant;
+    with ``tag``, the whole burst, which came mostly through that outreach link."""
     pattern, n_w = burst.pattern, burst.n_w
     k = len(rest)
     x = sum(1 for i in rest if ix.pid[i] == pattern)
@@ -183,12 +205,23 @@ def _mobilisation_flag(
     if log_p > limit:
         return None
     networks = len({ix.net[i] for i in rest if ix.net[i]})
-    explanation = (
+    seen = (
         f"{k} ballots near picks {picks_text(ix, pattern)} within {burst.text} "
         f"where {evidence.expected:.1f} were expected from the pattern's share "
-        f"(p = {format_p(log_p)} after {base_tests:,} tests), spread over "
-        f"{networks} networks as organic mobilisation would be. Information only."
+        f"(p = {format_p(log_p)} after {base_tests:,} tests), "
     )
+    if tag is None:
+        explanation = (
+            seen + f"spread over {networks} networks as organic mobilisation would be. "
+            "Information only."
+        )
+    else:
+        tagged = sum(1 for i in rest if ix.tag[i] == tag)
+        explanation = (
+            seen + f"{tagged} of them through the outreach link tagged {tag} "
+            f"({networks} networks): the district's own outreach. Information only; "
+            "ballots sharing a device or a network are still checked on their own."
+        )
     day = (EPOCH + timedelta(seconds=ix.ts[rest[0]])).date().isoformat()
     flag = make_flag(
         ix,
@@ -197,7 +230,7 @@ def _mobilisation_flag(
         members=rest,
         pattern=pattern,
         anchors=[],
-        key_parts=[ix.pick_sets[pattern], day],
+        key_parts=[ix.pick_sets[pattern], day] + ([f"tag:{tag}"] if tag else []),
         evidence=evidence,
         log_p=log_p,
         tests=base_tests,
@@ -214,15 +247,27 @@ def split_burst(
     base_tests: int,
 ) -> list[tuple[Flag, list[int]]]:
     """The flags of one burst: the block of networks it concentrates on
-    (``lockstep_bloc``), then the rest of it if still significant (``mobilisation``)."""
+    (``lockstep_bloc``), then the rest of it if still significant (``mobilisation``).
+
+    A burst whose ballots mostly came through one outreach link (:func:`shared_tag`) is
+    the team's own outreach: the whole of it is ``mobilisation`` (information only), so
+    its ballots stay open to the later detectors. Only timing is excused by a tag: many
+    identities on one device (``proxy_devices``, run before) or beyond what a network
+    explains (``dense``, ``proxy_networks``, run after) are flagged as without it, so a
+    link cannot hide one insider casting for many identities.
+    """
     burst = _Burst(ix, pattern, burst_window, edges)
+    limit = math.log(ALPHA_PER_DETECTOR)
+    tag = shared_tag([ix.tag[i] for i in burst.members])
+    if tag is not None:
+        tagged = _mobilisation_flag(ix, burst, burst.members, base_tests, limit, tag)
+        return [tagged] if tagged is not None else []
     active = len(set(map(ix.net.__getitem__, ix.order[burst.lo : burst.hi])) - {""})
     log_base = math.log(base_tests) + math.log(DENSE_MAX_UNITS)
 
     def log_extra(j: int) -> float:
         return log_comb(active, j) + log_base
 
-    limit = math.log(ALPHA_PER_DETECTOR)
     rows, best = _best_block(ix, burst, log_extra, limit)
     found: list[tuple[Flag, list[int]]] = []
     taken: set[int] = set()

@@ -81,6 +81,7 @@ def _read(loaded: ForumBallots, which) -> None:
             Ballot.agent_hash,
             Ballot.channel,
             Ballot.first_seen_at,
+            Ballot.outreach_tag,
             item_ids.label("items"),
         )
         .outerjoin(BallotChoice, BallotChoice.ballot_id == Ballot.id)
@@ -99,6 +100,7 @@ def _read(loaded: ForumBallots, which) -> None:
             agent=row.agent_hash or "",
             channel=row.channel,
             first_seen=row.first_seen_at,
+            tag=row.outreach_tag or "",
         )
         loaded.keys[str(row.id)] = row.voter_key
         loaded.high_water = max(loaded.high_water, row.id)

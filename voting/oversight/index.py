@@ -94,6 +94,8 @@ class ElectionIndex:
         # networks and devices stay strings ("" when unknown)
         self.net: list[str] = [b.network for b in rows]
         self.dev: list[str] = [b.device for b in rows]
+        # outreach tags ("" when none), read only by the timing-burst detector
+        self.tag: list[str] = [b.tag for b in rows]
         self.n_items = len(self.item_names)
         counts = Counter(self.pid)
         self.pid_count: list[int] = [counts.get(p, 0) for p in range(len(self.pick_sets))]

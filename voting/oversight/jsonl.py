@@ -7,7 +7,7 @@ from datetime import datetime
 from voting.oversight.records import Ballot
 
 _REQUIRED = ("voter", "time", "picks")
-_OPTIONAL = ("network", "device", "agent", "channel")
+_OPTIONAL = ("network", "device", "agent", "channel", "tag")
 
 
 def _parse_time(value: object, line: int, name: str) -> datetime:
@@ -26,9 +26,10 @@ def read_jsonl(lines: Iterable[str], first_line: int = 1) -> list[Ballot]:
     """Ballots from JSON Lines, one object per line; blank lines are skipped.
 
     Each object needs ``voter`` (non-empty string), ``time`` (ISO-8601 with offset) and
-    ``picks`` (list of strings); ``network``, ``device``, ``agent`` and ``channel`` are
-    optional strings and ``first_seen`` an optional ISO-8601 time. Bad input raises
-    ValueError naming the line (counted from ``first_line``).
+    ``picks`` (list of strings); ``network``, ``device``, ``agent``, ``channel`` and
+    ``tag`` (the outreach link's code) are optional strings and ``first_seen`` an
+    optional ISO-8601 time. Bad input raises ValueError naming the line (counted from
+    ``first_line``).
     """
     ballots = []
     for number, raw in enumerate(lines, start=first_line):
@@ -87,4 +88,6 @@ def ballot_as_json(ballot: Ballot) -> str:
         row["channel"] = ballot.channel
     if ballot.first_seen is not None:
         row["first_seen"] = ballot.first_seen.isoformat()
+    if ballot.tag:
+        row["tag"] = ballot.tag
     return json.dumps(row, ensure_ascii=False)

@@ -12,7 +12,8 @@ class Ballot:
     """One cast ballot with the privacy-preserving signals recorded at cast time.
 
     ``network``, ``device`` and ``agent`` are keyed hashes (empty when unknown);
-    ``time`` and ``first_seen`` are timezone-aware.
+    ``time`` and ``first_seen`` are timezone-aware. ``tag`` is the code of the outreach
+    link the resident arrived through (empty when none): a tag of the link, not a person.
     """
 
     voter: str
@@ -23,6 +24,7 @@ class Ballot:
     agent: str = ""
     channel: str = "online"
     first_seen: datetime | None = None
+    tag: str = ""
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,11 @@ LOCKSTEP_PRIOR_BALLOTS = 50
 window held this many more ballots at that share."""
 
 MOBILISATION_MIN_MEMBERS = 20
+
+# A timing burst of which at least this share of the ballots came through one outreach
+# link (the same ``tag``) is the team's own outreach at work: ``mobilisation``, never a
+# ``lockstep_bloc``. Device and network detectors ignore tags.
+TAGGED_BURST_SHARE = 0.8
 """Smallest spread-out burst reported as (informational) mobilisation."""
 
 NEW_IDENTITY_SECONDS = 24 * 3600
