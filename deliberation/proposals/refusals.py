@@ -4,10 +4,11 @@ from flask_babel import gettext as _
 
 from core.errors import DomainError
 from core.i18n import krw
+from core.refusals import Refusals
 from deliberation.rules import RuleError
 
 # The proposal's or the forum's state forbids the step; any other code is a bad value.
-STATE_CODES = {"not_open", "decided", "review_closed", "frozen"}
+STATE_CODES = frozenset({"not_open", "decided", "review_closed", "frozen"})
 
 
 class ProposalRefused(DomainError):
@@ -25,9 +26,8 @@ def _too_long(field: str, limit: int, count: int) -> str:
     return messages.get(field, messages["summary"]) % {"max": limit, "count": count}
 
 
-def _message(error: RuleError) -> str:
-    p = error.params
-    messages = {
+def _messages(p: dict) -> dict[str, str]:
+    return {
         "title_required": _("Give your proposal a title."),
         "summary_required": _("Describe your proposal."),
         "too_long": _too_long(p.get("field", ""), p.get("max", 0), p.get("count", 0)),
@@ -47,16 +47,12 @@ def _message(error: RuleError) -> str:
         "merge_target": _("Choose one of this forum's agenda items to merge into."),
         "unknown_field": _("Choose one of this forum's fields."),
     }
-    return messages.get(error.code, _("This change is not allowed."))
+
+
+REFUSALS = Refusals(_messages, STATE_CODES, frozenset({"not_resident"}), ProposalRefused)
 
 
 def refuse(error: RuleError) -> ProposalRefused:
     """The 4xx for a broken rule: 409 when a state forbids it, 403 for a non-resident,
     422 for bad values."""
-    if error.code in STATE_CODES:
-        status = 409
-    elif error.code == "not_resident":
-        status = 403
-    else:
-        status = 422
-    return ProposalRefused(_message(error), status=status, code=error.code)
+    return REFUSALS.refuse(error)
