@@ -31,6 +31,7 @@ from deliberation import comment_rules
 from deliberation import comments
 from deliberation import moderation as moderating
 from deliberation import services
+from deliberation.proposals import moderation as proposal_moderation
 
 bp = Blueprint("discussion", __name__)
 
@@ -293,3 +294,23 @@ def keep(comment_id: int):
     moderating.keep_comment(comment_id, current_user)
     flash(_("The comment stays visible and its reports are closed."), "success")
     return redirect(url_for("discussion.moderation"))
+
+
+@bp.post("/manage/moderation/proposals/<int:proposal_id>/hide")
+@role_required("district_team")
+def hide_proposal(proposal_id: int):
+    form = ModerationForm()
+    _checked(form)
+    proposal_moderation.hide_proposal(proposal_id, current_user, form.reason.data)
+    flash(_("The proposal is hidden. Its proposer still sees it, with your reason."), "success")
+    return redirect(url_for("discussion.moderation", _anchor="proposals"))
+
+
+@bp.post("/manage/moderation/proposals/<int:proposal_id>/show")
+@role_required("district_team")
+def show_proposal(proposal_id: int):
+    form = ModerationForm()
+    _checked(form)
+    proposal_moderation.show_proposal(proposal_id, current_user, form.reason.data)
+    flash(_("The proposal is shown to the public again."), "success")
+    return redirect(url_for("discussion.moderation", _anchor="proposals"))

@@ -8,7 +8,11 @@ from core.refusals import Refusals
 from deliberation.rules import RuleError
 
 # The proposal's or the forum's state forbids the step; any other code is a bad value.
-STATE_CODES = frozenset({"not_open", "decided", "review_closed", "frozen"})
+STATE_CODES = frozenset(
+    {"not_open", "decided", "review_closed", "frozen", "already_hidden", "not_hidden"}
+)
+# The person may not take the step.
+FORBIDDEN_CODES = frozenset({"not_resident", "not_team"})
 
 
 class ProposalRefused(DomainError):
@@ -46,13 +50,17 @@ def _messages(p: dict) -> dict[str, str]:
         "reason_required": _("Give a public reason for a rejection or a merge."),
         "merge_target": _("Choose one of this forum's agenda items to merge into."),
         "unknown_field": _("Choose one of this forum's fields."),
+        "not_team": _("Only the district team of this forum can moderate its proposals."),
+        "already_hidden": _("This proposal is already hidden."),
+        "not_hidden": _("This proposal is not hidden."),
+        "hide_reason_required": _("Give a reason for hiding this proposal."),
     }
 
 
-REFUSALS = Refusals(_messages, STATE_CODES, frozenset({"not_resident"}), ProposalRefused)
+REFUSALS = Refusals(_messages, STATE_CODES, FORBIDDEN_CODES, ProposalRefused)
 
 
 def refuse(error: RuleError) -> ProposalRefused:
-    """The 4xx for a broken rule: 409 when a state forbids it, 403 for a non-resident,
-    422 for bad values."""
+    """The 4xx for a broken rule: 409 when a state forbids it, 403 for a non-resident or
+    someone off the forum's team, 422 for bad values."""
     return REFUSALS.refuse(error)

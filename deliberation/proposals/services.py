@@ -258,7 +258,8 @@ def decide(user: User, forum_id: int, proposal_id: int, decision: Decision) -> P
     proposal.status = rules.DECISIONS[decision.decision]
     proposal.reason = decision.reason
     proposal.item = target if decision.decision != "reject" else None
-    proposal.hidden = decision.hide and decision.decision == "reject"
+    # A proposal the team hid in moderation stays hidden whatever the decision.
+    proposal.hidden = proposal.hidden or (decision.hide and decision.decision == "reject")
     proposal.decided_at = clock.now()
     db.session.flush()
     audit.record(
