@@ -18,6 +18,7 @@ from core.extensions import db
 from deliberation.models import District
 from deliberation.models import Forum
 from deliberation.proposals import rules
+from deliberation.proposals import services
 from deliberation.proposals.models import Proposal
 from deliberation.proposals.refusals import refuse
 from deliberation.rules import RuleError
@@ -56,59 +57,44 @@ def _moderated(proposal_id: int, user: User) -> Proposal:
     return proposal
 
 
-def _checked(check, *args) -> None:
-    try:
-        check(*args)
-    except RuleError as error:
-        raise refuse(error) from None
-
-
 def _snapshot(proposal: Proposal) -> dict:
     return {
-        "hidden": proposal.hidden,
+        **services.snapshot(proposal),
         "hidden_reason": proposal.hidden_reason,
-        "status": proposal.status,
         "proposer": proposal.proposer_name,
-        "title": proposal.title,
         "summary": proposal.summary,
     }
 
 
-def hide_proposal(proposal_id: int, user: User, reason: str | None) -> Proposal:
-    """Hide a proposal from the public with a reason; the audit log keeps what it said."""
+def _set_hidden(proposal_id: int, user: User, hide: bool, reason: str | None) -> Proposal:
+    """Hide the proposal or show it again, checked by ``rules.check_hide`` or
+    ``rules.check_show``, with an audit entry keeping what it said."""
     proposal = _moderated(proposal_id, user)
     text = (reason or "").strip()
-    _checked(rules.check_hide, proposal.hidden, text)
+    try:
+        (rules.check_hide if hide else rules.check_show)(proposal.hidden, text)
+    except RuleError as error:
+        raise refuse(error) from None
     before = _snapshot(proposal)
-    proposal.hidden = True
-    proposal.hidden_reason = text
+    proposal.hidden = hide
+    proposal.hidden_reason = text if hide else ""
     audit.record(
         user.actor,
-        "proposal.hide",
+        "proposal.hide" if hide else "proposal.show",
         f"proposal:{proposal.id}",
         before=before,
-        after={"hidden": True, "hidden_reason": text},
-        reason=text,
-    )
-    db.session.commit()
-    return proposal
-
-
-def show_proposal(proposal_id: int, user: User, note: str | None = None) -> Proposal:
-    """Show a hidden proposal to the public again."""
-    proposal = _moderated(proposal_id, user)
-    text = (note or "").strip()
-    _checked(rules.check_show, proposal.hidden, text)
-    before = _snapshot(proposal)
-    proposal.hidden = False
-    proposal.hidden_reason = ""
-    audit.record(
-        user.actor,
-        "proposal.show",
-        f"proposal:{proposal.id}",
-        before=before,
-        after={"hidden": False},
+        after={"hidden": hide, "hidden_reason": proposal.hidden_reason},
         reason=text or None,
     )
     db.session.commit()
     return proposal
+
+
+def hide_proposal(proposal_id: int, user: User, reason: str | None) -> Proposal:
+    """Hide a proposal from the public with a reason its proposer reads."""
+    return _set_hidden(proposal_id, user, True, reason)
+
+
+def show_proposal(proposal_id: int, user: User, note: str | None = None) -> Proposal:
+    """Show a hidden proposal to the public again; the note goes to the audit log."""
+    return _set_hidden(proposal_id, user, False, note)

@@ -25,8 +25,9 @@ def forum(app):
 
 
 @pytest.fixture
-def team(app):
-    return factories.staff("team", "district_team", "11560")
+def team(forum):
+    """A member of the forum's district team."""
+    return factories.staff("team", "district_team", forum.district.code)
 
 
 def entries(action: str) -> list[AuditEntry]:
