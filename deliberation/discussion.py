@@ -31,6 +31,7 @@ from deliberation import comment_rules
 from deliberation import comments
 from deliberation import moderation as moderating
 from deliberation import services
+from deliberation.proposals import moderation as proposal_moderation
 
 bp = Blueprint("discussion", __name__)
 
@@ -265,31 +266,49 @@ def moderation():
     return render_template("deliberation/moderation.html", queue=queue, form=ModerationForm())
 
 
+def _moderated(step, target_id: int, done: str, anchor: str | None = None):
+    """Check the form, take one moderation step with its reason, then back to the queue."""
+    form = ModerationForm()
+    _checked(form)
+    step(target_id, current_user, form.reason.data)
+    flash(done, "success")
+    return redirect(url_for("discussion.moderation", _anchor=anchor))
+
+
 @bp.post("/manage/moderation/comments/<int:comment_id>/hide")
 @role_required("district_team")
 def hide(comment_id: int):
-    form = ModerationForm()
-    _checked(form)
-    moderating.hide_comment(comment_id, current_user, form.reason.data)
-    flash(_("The comment is hidden. The audit log keeps what it said."), "success")
-    return redirect(url_for("discussion.moderation"))
+    done = _("The comment is hidden. The audit log keeps what it said.")
+    return _moderated(moderating.hide_comment, comment_id, done)
 
 
 @bp.post("/manage/moderation/comments/<int:comment_id>/restore")
 @role_required("district_team")
 def restore(comment_id: int):
-    form = ModerationForm()
-    _checked(form)
-    moderating.restore_comment(comment_id, current_user, form.reason.data)
-    flash(_("The comment is shown again."), "success")
-    return redirect(url_for("discussion.moderation"))
+    return _moderated(moderating.restore_comment, comment_id, _("The comment is shown again."))
 
 
 @bp.post("/manage/moderation/comments/<int:comment_id>/keep")
 @role_required("district_team")
 def keep(comment_id: int):
-    form = ModerationForm()
-    _checked(form)
-    moderating.keep_comment(comment_id, current_user)
-    flash(_("The comment stays visible and its reports are closed."), "success")
-    return redirect(url_for("discussion.moderation"))
+    done = _("The comment stays visible and its reports are closed.")
+    return _moderated(_keep_comment, comment_id, done)
+
+
+def _keep_comment(comment_id: int, user, _note: str | None):
+    """Keeping a reported comment takes no note: the form's field is left unused."""
+    return moderating.keep_comment(comment_id, user)
+
+
+@bp.post("/manage/moderation/proposals/<int:proposal_id>/hide")
+@role_required("district_team")
+def hide_proposal(proposal_id: int):
+    done = _("The proposal is hidden. Its proposer still sees it, with your reason.")
+    return _moderated(proposal_moderation.hide_proposal, proposal_id, done, "proposals")
+
+
+@bp.post("/manage/moderation/proposals/<int:proposal_id>/show")
+@role_required("district_team")
+def show_proposal(proposal_id: int):
+    done = _("The proposal is shown to the public again.")
+    return _moderated(proposal_moderation.show_proposal, proposal_id, done, "proposals")

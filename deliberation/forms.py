@@ -22,6 +22,7 @@ from core.forms import choices
 from core.forms import Form
 from core.forms import WholeNumberField
 from core.forms import YearRange
+from deliberation.inputs import forum_values
 
 WHOLE_KRW = _l("Enter a whole amount in won, without commas or decimals.")
 
@@ -47,24 +48,7 @@ def forum_form_data(forum) -> dict:
     any keyword, and the stored UTC times would then be shown, and saved back, as if
     they were Seoul times (the window would move 9 hours on every save).
     """
-    return {
-        "district": forum.district.code,
-        "title": forum.title,
-        "title_en": forum.title_en,
-        "description": forum.description,
-        "description_en": forum.description_en,
-        "voting_starts_at": to_seoul(forum.voting_starts_at),
-        "voting_ends_at": to_seoul(forum.voting_ends_at),
-        "min_picks": forum.min_picks,
-        "max_picks": forum.max_picks,
-        "cost_cap": forum.cost_cap,
-        "envelope": forum.envelope,
-        "publication_needs_approval": forum.publication_needs_approval,
-        "deliberation_required": forum.deliberation_required,
-        "deliberation_ends_at": (
-            to_seoul(forum.deliberation_ends_at) if forum.deliberation_ends_at else None
-        ),
-    }
+    return {"district": forum.district.code, **forum_values(forum, to_seoul)}
 
 
 class ForumForm(Form):

@@ -2,6 +2,7 @@
 records it: the values, how a forum's are checked against the forum rules, their
 application and their audit snapshots."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,15 +51,16 @@ def current_settings(forum: Forum) -> ForumInput:
     )
 
 
-def forum_snapshot(forum: Forum) -> dict:
+def forum_values(forum: Forum, moment: Callable[[datetime], object]) -> dict:
+    """A forum's settings as plain values, each stored time given through ``moment``: ISO
+    text for the audit snapshots, the Seoul wall-clock time for the settings form."""
     return {
         "title": forum.title,
         "title_en": forum.title_en,
         "description": forum.description,
         "description_en": forum.description_en,
-        "phase": forum.phase,
-        "voting_starts_at": forum.voting_starts_at.isoformat(),
-        "voting_ends_at": forum.voting_ends_at.isoformat(),
+        "voting_starts_at": moment(forum.voting_starts_at),
+        "voting_ends_at": moment(forum.voting_ends_at),
         "min_picks": forum.min_picks,
         "max_picks": forum.max_picks,
         "cost_cap": forum.cost_cap,
@@ -66,9 +68,13 @@ def forum_snapshot(forum: Forum) -> dict:
         "publication_needs_approval": forum.publication_needs_approval,
         "deliberation_required": forum.deliberation_required,
         "deliberation_ends_at": (
-            forum.deliberation_ends_at.isoformat() if forum.deliberation_ends_at else None
+            moment(forum.deliberation_ends_at) if forum.deliberation_ends_at else None
         ),
     }
+
+
+def forum_snapshot(forum: Forum) -> dict:
+    return {**forum_values(forum, datetime.isoformat), "phase": forum.phase}
 
 
 def check_settings(values: ForumInput, field_envelopes: dict) -> None:

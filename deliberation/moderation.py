@@ -1,5 +1,6 @@
 """The district team's moderation of comments: the queue, hiding, showing again and
-keeping a reported comment.
+keeping a reported comment. The queue also lists the districts' proposals, moderated in
+``deliberation.proposals.moderation``.
 
 Each use case commits once, with its audit entry; a refusal raises ``CommentRefused``
 before anything changes.
@@ -23,6 +24,8 @@ from deliberation.models import Comment
 from deliberation.models import CommentReport
 from deliberation.models import District
 from deliberation.models import Forum
+from deliberation.proposals.moderation import proposal_queue
+from deliberation.proposals.moderation import ProposalQueue
 
 QUEUE_SIZE = 50
 
@@ -39,6 +42,7 @@ class ModerationQueue:
     reported: list[QueueEntry]
     hidden: list[QueueEntry]
     recent: list[QueueEntry]
+    proposals: ProposalQueue
 
 
 def _team_comments(codes: set[str]):
@@ -52,7 +56,8 @@ def _team_comments(codes: set[str]):
 
 
 def moderation_queue(user: User) -> ModerationQueue:
-    """Reported, hidden and recent comments on the forums of the user's team districts."""
+    """Reported, hidden and recent comments, and recent and hidden proposals, on the
+    forums of the user's team districts."""
     codes = user.team_districts()
     if not codes:
         abort(403)
@@ -100,6 +105,7 @@ def moderation_queue(user: User) -> ModerationQueue:
         reported=entries(reported, unresolved=True),
         hidden=entries(hidden),
         recent=entries(recent),
+        proposals=proposal_queue(codes),
     )
 
 

@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from core.errors import DomainError
 from core.i18n import krw
 from core.i18n import when
+from core.refusals import Refusals
 from deliberation import rules
 
 
-def _rule_message(error: rules.RuleError) -> str:
-    p = error.params
-    messages = {
+def _rule_messages(p: dict) -> dict[str, str]:
+    return {
         "window_order": _("The voting window must end after it starts."),
         "picks_range": _(
             "Picks per ballot: the minimum must be at least 1 and not above the maximum."
@@ -57,12 +57,16 @@ def _rule_message(error: rules.RuleError) -> str:
         "same_phase": _("The forum is already in that phase."),
         "unknown_phase": _("Unknown phase."),
     }
-    return messages.get(error.code, _("This change is not allowed."))
+
+
+# The forum's state forbids the change; any other code is a bad value.
+STATE_CODES = frozenset(
+    {"frozen", "published", "backwards", "not_closed", "not_voted", "window_open"}
+    | {"deliberation_skipped", "deliberation_unset", "deliberation_open"}
+)
+REFUSALS = Refusals(_rule_messages, STATE_CODES)
 
 
 def refuse(error: rules.RuleError) -> DomainError:
     """The 4xx for a broken rule: 409 when the forum's state forbids it, 422 for bad values."""
-    state_codes = {"frozen", "published", "backwards", "not_closed", "not_voted", "window_open"}
-    state_codes |= {"deliberation_skipped", "deliberation_unset", "deliberation_open"}
-    status = 409 if error.code in state_codes else 422
-    return DomainError(_rule_message(error), status=status, code=error.code)
+    return REFUSALS.refuse(error)

@@ -28,7 +28,7 @@ LOGGED = {
     "turnout.board": "live turnout",  # its JSON refreshes the same view: not logged again
     "proposals.manage": "proposals under review",
     "assisted.page": "assisted ballots",
-    "discussion.moderation": "comments under moderation",
+    "discussion.moderation": "comments and proposals under moderation",
     "admin.roles": "staff roles",
 }
 

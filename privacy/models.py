@@ -30,8 +30,8 @@ class ConsentRecord(db.Model):
 
 class StaffAccess(db.Model):
     """접속기록: a staff member viewed or downloaded personal data (flags, their evidence,
-    turnout, assisted ballots, comments under moderation). Kept per the schedule's
-    ``staff_access_log`` item; reviewed monthly with ``flask privacy access-log``."""
+    turnout, assisted ballots, comments and proposals under moderation). Kept per the
+    schedule's ``staff_access_log`` item; reviewed monthly with ``flask privacy access-log``."""
 
     __tablename__ = "staff_access"
 

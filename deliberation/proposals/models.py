@@ -44,6 +44,8 @@ class Proposal(db.Model):
     item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="SET NULL"))
     # Hidden by moderation: off the public list; the proposer still sees it and why.
     hidden: Mapped[bool] = mapped_column(default=False)
+    # The team's reason for hiding it from the moderation queue, shown to the proposer.
+    hidden_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
 

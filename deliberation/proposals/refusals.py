@@ -4,10 +4,15 @@ from flask_babel import gettext as _
 
 from core.errors import DomainError
 from core.i18n import krw
+from core.refusals import Refusals
 from deliberation.rules import RuleError
 
 # The proposal's or the forum's state forbids the step; any other code is a bad value.
-STATE_CODES = {"not_open", "decided", "review_closed", "frozen"}
+STATE_CODES = frozenset(
+    {"not_open", "decided", "review_closed", "frozen", "already_hidden", "not_hidden"}
+)
+# The person may not take the step.
+FORBIDDEN_CODES = frozenset({"not_resident", "not_team"})
 
 
 class ProposalRefused(DomainError):
@@ -25,9 +30,8 @@ def _too_long(field: str, limit: int, count: int) -> str:
     return messages.get(field, messages["summary"]) % {"max": limit, "count": count}
 
 
-def _message(error: RuleError) -> str:
-    p = error.params
-    messages = {
+def _messages(p: dict) -> dict[str, str]:
+    return {
         "title_required": _("Give your proposal a title."),
         "summary_required": _("Describe your proposal."),
         "too_long": _too_long(p.get("field", ""), p.get("max", 0), p.get("count", 0)),
@@ -46,17 +50,17 @@ def _message(error: RuleError) -> str:
         "reason_required": _("Give a public reason for a rejection or a merge."),
         "merge_target": _("Choose one of this forum's agenda items to merge into."),
         "unknown_field": _("Choose one of this forum's fields."),
+        "not_team": _("Only the district team of this forum can moderate its proposals."),
+        "already_hidden": _("This proposal is already hidden."),
+        "not_hidden": _("This proposal is not hidden."),
+        "hide_reason_required": _("Give a reason for hiding this proposal."),
     }
-    return messages.get(error.code, _("This change is not allowed."))
+
+
+REFUSALS = Refusals(_messages, STATE_CODES, FORBIDDEN_CODES, ProposalRefused)
 
 
 def refuse(error: RuleError) -> ProposalRefused:
-    """The 4xx for a broken rule: 409 when a state forbids it, 403 for a non-resident,
-    422 for bad values."""
-    if error.code in STATE_CODES:
-        status = 409
-    elif error.code == "not_resident":
-        status = 403
-    else:
-        status = 422
-    return ProposalRefused(_message(error), status=status, code=error.code)
+    """The 4xx for a broken rule: 409 when a state forbids it, 403 for a non-resident or
+    someone off the forum's team, 422 for bad values."""
+    return REFUSALS.refuse(error)

@@ -71,7 +71,29 @@ def check_decision(phase: str, status: str, decision: str, reason: str, has_targ
         raise RuleError("decided")
     if decision in ("merge", "reject") and not reason:
         raise RuleError("reason_required")
-    if len(reason) > MAX_REASON:
-        raise RuleError("too_long", {"field": "reason", "max": MAX_REASON, "count": len(reason)})
+    _check_reason(reason)
     if decision == "merge" and not has_target:
         raise RuleError("merge_target")
+
+
+def check_hide(hidden: bool, reason: str) -> None:
+    """The team hides a visible proposal (``already_hidden``) with a reason its proposer
+    reads (``hide_reason_required``), of at most 1000 characters (``too_long``)."""
+    if hidden:
+        raise RuleError("already_hidden")
+    if not reason:
+        raise RuleError("hide_reason_required")
+    _check_reason(reason)
+
+
+def check_show(hidden: bool, note: str) -> None:
+    """Only a hidden proposal is shown again (``not_hidden``); the optional note for the
+    audit log has at most 1000 characters (``too_long``)."""
+    if not hidden:
+        raise RuleError("not_hidden")
+    _check_reason(note)
+
+
+def _check_reason(reason: str) -> None:
+    if len(reason) > MAX_REASON:
+        raise RuleError("too_long", {"field": "reason", "max": MAX_REASON, "count": len(reason)})

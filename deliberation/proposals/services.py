@@ -198,7 +198,8 @@ def team_board(user: User, forum_id: int) -> Board:
     return Board(forum, _proposals(forum.id), support_counts(forum.id))
 
 
-def _snapshot(proposal: Proposal) -> dict:
+def snapshot(proposal: Proposal) -> dict:
+    """What the audit log keeps of a proposal before and after a team's step."""
     return {
         "status": proposal.status,
         "reason": proposal.reason,
@@ -252,13 +253,14 @@ def decide(user: User, forum_id: int, proposal_id: int, decision: Decision) -> P
         decision.reason,
         target is not None and target.status != "withdrawn",
     )
-    before = _snapshot(proposal)
+    before = snapshot(proposal)
     if decision.decision == "accept":
         target = _new_item(forum, proposal, decision)
     proposal.status = rules.DECISIONS[decision.decision]
     proposal.reason = decision.reason
     proposal.item = target if decision.decision != "reject" else None
-    proposal.hidden = decision.hide and decision.decision == "reject"
+    # A proposal the team hid in moderation stays hidden whatever the decision.
+    proposal.hidden = proposal.hidden or (decision.hide and decision.decision == "reject")
     proposal.decided_at = clock.now()
     db.session.flush()
     audit.record(
@@ -266,7 +268,7 @@ def decide(user: User, forum_id: int, proposal_id: int, decision: Decision) -> P
         "proposal.decide",
         f"proposal:{proposal.id}",
         before=before,
-        after=_snapshot(proposal),
+        after=snapshot(proposal),
         reason=decision.reason or None,
     )
     db.session.commit()

@@ -95,3 +95,17 @@ def test_the_proposal_period_sits_between_draft_and_deliberation():
     assert forum_rules.next_phase("proposals") == "deliberation"
     assert change_effects("draft", "proposals") == ("public", "proposals_open")
     assert change_effects("proposals", "deliberation") == ("proposals_end",)
+
+
+def test_the_team_hides_a_visible_proposal_with_a_reason_of_at_most_1000_characters():
+    assert code_of(rules.check_hide, False, "spam") is None
+    assert code_of(rules.check_hide, True, "spam") == "already_hidden"
+    assert code_of(rules.check_hide, False, "") == "hide_reason_required"
+    assert code_of(rules.check_hide, False, "x" * 1000) is None
+    assert code_of(rules.check_hide, False, "x" * 1001) == "too_long"
+
+
+def test_only_a_hidden_proposal_is_shown_again_the_note_being_optional():
+    assert code_of(rules.check_show, True, "") is None
+    assert code_of(rules.check_show, False, "") == "not_hidden"
+    assert code_of(rules.check_show, True, "x" * 1001) == "too_long"

@@ -3,14 +3,14 @@
 from flask_babel import gettext as _
 
 from core.errors import DomainError
+from core.refusals import Refusals
 from deliberation.rules import RuleError
 
-STATE_CODES = {"not_published", "not_funded", "nothing_completed", "already_evaluated"}
+STATE_CODES = frozenset({"not_published", "not_funded", "nothing_completed", "already_evaluated"})
 
 
-def _message(error: RuleError) -> str:
-    p = error.params
-    messages = {
+def _messages(p: dict) -> dict[str, str]:
+    return {
         "not_published": _("The result of this forum has not been published yet."),
         "not_funded": _("Only funded items get follow-up updates."),
         "unknown_status": _("Choose one of the statuses."),
@@ -30,15 +30,11 @@ def _message(error: RuleError) -> str:
         "score_range": _("Scores go from 1 to 5."),
         "already_evaluated": _("You have already evaluated this forum."),
     }
-    return messages.get(error.code, _("This change is not allowed."))
+
+
+REFUSALS = Refusals(_messages, STATE_CODES, frozenset({"not_resident"}))
 
 
 def refuse(error: RuleError) -> DomainError:
     """409 when a state forbids it, 403 for a non-resident, 422 for bad values."""
-    if error.code in STATE_CODES:
-        status = 409
-    elif error.code == "not_resident":
-        status = 403
-    else:
-        status = 422
-    return DomainError(_message(error), status=status, code=error.code)
+    return REFUSALS.refuse(error)

@@ -25,15 +25,21 @@ def _send(body: bytes | str, mimetype: str, name: str, headers: dict | None = No
     return response
 
 
+def _send_published(
+    forum_id: int, build, mimetype: str, kind: str, *, no_store: bool = True
+) -> Response:
+    """Load the published record, build one file from it and send it stamped with the
+    snapshot's hash; heavy files are marked ``no-store`` so proxies never keep them."""
+    record = exports.published(forum_id)
+    headers = {"X-Snapshot-SHA256": exports.snapshot_sha256(record)}
+    if no_store:
+        headers["Cache-Control"] = "no-store"
+    return _send(build(record), mimetype, exports.filename(forum_id, kind), headers)
+
+
 @bp.get("/forums/<int:forum_id>/results.csv")
 def results_csv(forum_id: int):
-    record = exports.published(forum_id)
-    return _send(
-        exports.result_csv(record),
-        "text/csv",
-        exports.filename(forum_id, "csv"),
-        {"X-Snapshot-SHA256": exports.snapshot_sha256(record)},
-    )
+    return _send_published(forum_id, exports.result_csv, "text/csv", "csv", no_store=False)
 
 
 @bp.get("/forums/<int:forum_id>/snapshot.json")
@@ -61,34 +67,21 @@ def snapshot_sha256(forum_id: int):
 @bp.get("/forums/<int:forum_id>/ballots.pb")
 @limiter.limit(HEAVY_LIMIT)
 def ballots_pb(forum_id: int):
-    record = exports.published(forum_id)
-    return _send(
-        exports.ballots_pb(record),
-        "text/plain",
-        exports.filename(forum_id, "pb"),
-        {"Cache-Control": "no-store", "X-Snapshot-SHA256": exports.snapshot_sha256(record)},
-    )
+    return _send_published(forum_id, exports.ballots_pb, "text/plain", "pb")
 
 
 @bp.get("/forums/<int:forum_id>/leaves.json")
 @limiter.limit(HEAVY_LIMIT)
 def leaves_json(forum_id: int):
-    record = exports.published(forum_id)
-    return _send(
-        commitment.leaves_json(forum_id, record.payload),
+    return _send_published(
+        forum_id,
+        lambda record: commitment.leaves_json(forum_id, record.payload),
         "application/json",
-        exports.filename(forum_id, "leaves"),
-        {"Cache-Control": "no-store", "X-Snapshot-SHA256": exports.snapshot_sha256(record)},
+        "leaves",
     )
 
 
 @bp.get("/forums/<int:forum_id>/open-data.zip")
 @limiter.limit(HEAVY_LIMIT)
 def open_data_zip(forum_id: int):
-    record = exports.published(forum_id)
-    return _send(
-        exports.open_data_zip(record),
-        "application/zip",
-        exports.filename(forum_id, "zip"),
-        {"Cache-Control": "no-store", "X-Snapshot-SHA256": exports.snapshot_sha256(record)},
-    )
+    return _send_published(forum_id, exports.open_data_zip, "application/zip", "zip")
