@@ -4,6 +4,8 @@ cannot differ (see :class:`voting.counting.mes_engine.MesEngine`)."""
 
 import math
 from fractions import Fraction
+from itertools import compress
+from operator import not_
 
 from voting.counting import mes_prices
 from voting.counting.mes_engine import MesEngine
@@ -123,7 +125,7 @@ class Mes(MesEngine):
         cost, util, votes = self.cost, self.util, self.votes
         slope_t: dict[int, tuple[int, int]] = {}
         slope_T: dict[int, tuple[int, int]] = {0: (0, 0)}
-        lower: dict[int, tuple[int, int, int, int]] = {}
+        lower: dict[int, tuple] = {}  # rival: its price as price() gives it
         seen: dict[int, int] = {}
         nearest: list[int] = []  # [numerator, denominator] of the smallest root offset
         lines = _ExactLines(b, cost, votes)
@@ -185,21 +187,24 @@ class Mes(MesEngine):
             point when far from 0, else exactly."""
             found = growing.get(K)
             if found is None:
-                v = bfp - sum(paid_t[p][0] for p in _bits(K))
-                e = 1 + sum(paid_t[p][1] for p in _bits(K))
+                v, e = bfp, 1
+                for p in _bits(K):
+                    t, te = paid_t[p]
+                    v, e = v - t, e + te
                 found = growing[K] = v + e >= 0 and lines.money(K)[1] > 0
             return found
 
         def price(ev: _Price) -> tuple[int, int, int, int, _Price]:
             """The price of the item priced as ``ev``, its slope, and where it came
             from; those holding exactly 0 pay all they have, as it grows."""
+            keys, numbers = ev.keys, ev.numbers
+            zero = compress(range(len(keys)), map(not_, ev.money))
+            paying = [*ev.poor, *(i for i in zero if grows(keys[i]))]
             total = error = 0
-            poor = {ev.keys[i] for i in ev.poor}
-            for x, K, n in ev.classes():
-                if K in poor or (not x and grows(K)):
-                    T, e = slope_x(K)
-                    total += n * (one - T)
-                    error += n * e
+            for i in paying:
+                T, e = slope_x(keys[i])
+                total += numbers[i] * (one - T)
+                error += numbers[i] * e
             return (ev.tfp, ev.err, (-total) // ev.rich, error // ev.rich + 2, ev)
 
         for q in trace[0]:  # out of reach: votes * money < cost
