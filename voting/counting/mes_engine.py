@@ -59,16 +59,18 @@ class MesEngine(MesGroups):
     bought item's price per unit of utility is at most every other priced
     item's (a price computed with any split into payers in full and others
     is a lower bound of the true price, so the others' splits need not
-    hold); the bought item's payers in full hold at most its price and the
-    others at least; unaffordable items stay so; prices per unit of utility
-    do not fall from round to round; and an item's last price exceeds the
-    best price of the rounds in which it was not priced. They all hold at
-    the ``b`` of the run, so :meth:`region_end` finds, from their values and
-    slopes, a point up to which they keep holding, and the completion
-    resumes at the first step beyond it. The result is that of the
-    step-by-step procedure; the interval is worked out when it is likely to
-    pay off (two consecutive steps with the same trace, or the last interval
-    let steps be skipped).
+    hold; a voter who holds exactly 0 counts as a payer in full, her money
+    growing with the starting money); the bought item's payers in full hold
+    at most its price and the others at least; unaffordable items stay so;
+    prices per unit of utility do not fall from round to round; and an
+    item's last price exceeds the best price of the rounds in which it was
+    not priced. They all hold at the ``b`` of the run, so :meth:`region_end`
+    finds, from their values and slopes, a point up to which they keep
+    holding (deciding exactly those too tight for fixed point, such as exact
+    ties), and the completion resumes at the first step beyond it. The
+    result is that of the step-by-step procedure; the interval is worked out
+    when it is likely to pay off (two consecutive steps with the same trace,
+    or the last interval let steps be skipped).
     """
 
 
