@@ -24,6 +24,7 @@ from devtools.demo_ballots import Electorate
 from devtools.demo_english import CURRENT_ENGLISH
 from devtools.demo_english import FORUM_DESCRIPTION_EN
 from devtools.demo_english import FORUM_TITLE_EN
+from voting.models import OutreachLink
 from voting.oversight import forum_scan
 from voting.publishing import publication
 
@@ -302,6 +303,30 @@ def _in_english(forum: Forum, year: int) -> None:
         item.title_en, item.summary_en, item.location = title_en, summary_en, place
 
 
+# The team's outreach links for this year's forum: (code, name, kind).
+DEMO_LINKS = (
+    ("demo-ydp1", "영등포본동 주민센터", "dong_office"),
+    ("demo-snr1", "영등포노인종합복지관", "organisation"),
+    ("demo-yth1", "청년 모임 안내 문자", "target_group"),
+)
+
+
+def _outreach_links(forum: Forum, made_at: datetime) -> None:
+    db.session.flush()
+    for code, name, kind in DEMO_LINKS:
+        db.session.add(
+            OutreachLink(
+                forum_id=forum.id,
+                code=code,
+                name=name,
+                kind=kind,
+                created_by="demo",
+                created_at=made_at,
+            )
+        )
+    db.session.commit()
+
+
 def seed_demo() -> list[str]:
     """Create the demo forums if they are missing; running it again changes nothing."""
     done = []
@@ -321,6 +346,7 @@ def seed_demo() -> list[str]:
             CURRENT_ITEMS,
         )
         _in_english(forum, now.year)
+        _outreach_links(forum, starts)
         done.append(CURRENT_SLUG)
     if not db.session.execute(select(Forum.id).filter_by(slug=PAST_SLUG)).first():
         forum = _forum(

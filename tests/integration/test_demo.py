@@ -131,3 +131,19 @@ def test_the_demo_has_a_forum_taking_proposals_and_the_2019_agenda_followed_up(c
     progress = client.get(f"/api/v1/forums/{published.id}/followup").get_json()["items"]
     assert [row["status"] for row in progress[:3]] == ["completed", "changed", "cancelled"]
     assert progress[0]["satisfaction"] == 4.2 and progress[0]["evaluations"] == 6
+
+
+def test_the_demo_team_finds_outreach_links_that_lead_residents_to_the_open_forum(client, app):
+    from devtools.demo import CURRENT_SLUG
+    from devtools.demo import DEMO_LINKS
+    from voting.models import OutreachLink
+
+    seed_demo()
+    seed_demo()  # running it again changes nothing
+    current = db.session.execute(select(Forum).filter_by(slug=CURRENT_SLUG)).scalar_one()
+    links = db.session.scalars(select(OutreachLink).filter_by(forum_id=current.id)).all()
+    assert sorted(link.name for link in links) == sorted(name for _, name, _ in DEMO_LINKS)
+    code = DEMO_LINKS[0][0]
+    arrival = client.get(f"/o/{code}")
+    assert arrival.status_code == 302
+    assert arrival.headers["Location"].endswith(f"/forums/{current.id}")
