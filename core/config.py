@@ -91,11 +91,11 @@ def _admission_settings() -> dict:
     are inside the app at once, how many more wait and for how long, and the seconds a
     shed cast is told to wait before it is sent again (README, "Performance and
     scaling"). A process needs more threads than LIMIT + QUEUE, so that shedding always
-    has a thread."""
+    has a thread: the defaults suit gunicorn's ``--threads 16``."""
     return {
-        "CAST_ADMISSION_LIMIT": _whole("CAST_ADMISSION_LIMIT", "6", least=1),
-        "CAST_ADMISSION_QUEUE": _whole("CAST_ADMISSION_QUEUE", "4", least=0),
-        "CAST_ADMISSION_WAIT_MS": _whole("CAST_ADMISSION_WAIT_MS", "60", least=0),
+        "CAST_ADMISSION_LIMIT": _whole("CAST_ADMISSION_LIMIT", "12", least=1),
+        "CAST_ADMISSION_QUEUE": _whole("CAST_ADMISSION_QUEUE", "3", least=0),
+        "CAST_ADMISSION_WAIT_MS": _whole("CAST_ADMISSION_WAIT_MS", "100", least=0),
         "CAST_RETRY_AFTER": _whole("CAST_RETRY_AFTER", "3", least=1),
     }
 
