@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from voting.counting import equal_shares  # noqa: E402
+from voting.counting import greedy  # noqa: E402
 from voting.counting import pabulib  # noqa: E402
 from voting.counting import tally  # noqa: E402
 
@@ -97,13 +98,13 @@ def bench(path: Path, repeat: int, increment: Fraction) -> dict:
     ballots = [voter.picks for voter in election.voters]
     profile, grouping = best_of(repeat, lambda: Counter(frozenset(b) for b in ballots))
 
-    def greedy():
+    def count_rank_fund():
         ranked = tally.rank(tally.count_votes(ballots), items)
         return greedy.fund_greedy(ranked, budget)
 
     outcomes = {}
     seconds = {"group_ballots": grouping}
-    outcomes["greedy"], seconds["greedy"] = best_of(repeat, greedy)
+    outcomes["greedy"], seconds["greedy"] = best_of(repeat, count_rank_fund)
     outcomes["mes"], seconds["mes"] = best_of(
         repeat, lambda: equal_shares.equal_shares(profile, items, budget, completion=False)
     )
