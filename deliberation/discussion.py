@@ -29,6 +29,7 @@ from core.forms import parse_int
 from deliberation import comment_edits
 from deliberation import comment_rules
 from deliberation import comments
+from deliberation import item_page
 from deliberation import moderation as moderating
 from deliberation import services
 from deliberation.proposals import moderation as proposal_moderation
@@ -164,15 +165,7 @@ def post(forum_id: int, item_id: int):
         )
     except comments.CommentRefused as error:
         item = services.get_item(forum_id, item_id)
-        page = render_template(
-            "deliberation/item.html",
-            item=item,
-            forum=item.forum,
-            state=services.state_of(item.forum),
-            posted_form=form,
-            comment_error=error.message,
-        )
-        return page, error.status
+        return item_page.render(item, posted_form=form, comment_error=error.message), error.status
     flash(_("Your comment has been posted."), "success")
     return redirect(
         url_for(
@@ -186,16 +179,7 @@ def post(forum_id: int, item_id: int):
 
 def _item_page(comment, error: comments.CommentRefused, **context):
     """The comment's item page again, with the refusal's message and status."""
-    item = comment.item
-    page = render_template(
-        "deliberation/item.html",
-        item=item,
-        forum=item.forum,
-        state=services.state_of(item.forum),
-        comment_error=error.message,
-        **context,
-    )
-    return page, error.status
+    return item_page.render(comment.item, comment_error=error.message, **context), error.status
 
 
 def _back_to(comment, anchor: str = "discussion"):

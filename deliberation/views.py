@@ -7,6 +7,7 @@ from flask_login import current_user
 from core import clock
 from core import hooks
 from deliberation import comments
+from deliberation import item_page
 from deliberation import services
 
 bp = Blueprint("deliberation", __name__)
@@ -37,11 +38,4 @@ def forum(forum_id: int):
 
 @bp.get("/forums/<int:forum_id>/items/<int:item_id>")
 def item(forum_id: int, item_id: int):
-    item = services.get_item(forum_id, item_id)
-    return render_template(
-        "deliberation/item.html",
-        item=item,
-        forum=item.forum,
-        state=services.state_of(item.forum),
-        my_ballot=hooks.ask(hooks.RESIDENT_BALLOT)(forum_id, current_user),
-    )
+    return item_page.render(services.get_item(forum_id, item_id))

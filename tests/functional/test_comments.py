@@ -374,3 +374,16 @@ def test_another_districts_team_cannot_moderate(client, reported):
 
 def test_residents_cannot_open_the_queue(client, setting):
     assert client.get("/manage/moderation").status_code == 403
+
+
+def test_a_refused_comment_keeps_the_item_page_as_it_was_for_a_resident_who_voted(client, setting):
+    """The page shown again with the refusal still says the resident has voted, never
+    offers "투표하기" to someone who already cast their ballot."""
+    forum, item, _resident = setting
+    factories.cast(forum.id, _resident, factories.item_ids(forum)[:3])
+    page = text(client.get(item_url(forum, item)))
+    assert 'id="my-vote"' in page and "투표하기" not in page
+    refused = post(client, forum, item, "   ")
+    assert refused.status_code == 400
+    again = text(refused)
+    assert 'id="my-vote"' in again and "투표하기" not in again
