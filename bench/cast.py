@@ -253,6 +253,30 @@ def server_meter(server: subprocess.Popen) -> CpuMeter:
     )
 
 
+def pg_counters() -> dict[str, int]:
+    """PostgreSQL's own counters that casting moves: WAL written, and the pages of
+    multixacts (a row share-locked by two transactions at once) created so far."""
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL) as connection:
+        wal = connection.execute("SELECT wal_bytes FROM pg_stat_wal").fetchone()[0]
+        pages = dict(
+            connection.execute(
+                "SELECT name, blks_zeroed FROM pg_stat_slru WHERE name LIKE 'MultiXact%'"
+            ).fetchall()
+        )
+    return {
+        "wal_bytes": int(wal),
+        "multixact_offset_pages": pages.get("MultiXactOffset", 0),
+        "multixact_member_pages": pages.get("MultiXactMember", 0),
+    }
+
+
+def counters_since(before: dict[str, int]) -> dict[str, int]:
+    now = pg_counters()
+    return {name: now[name] - before[name] for name in before}
+
+
 def drive(
     port: int, path: Path, mode: str, value: float, seconds: float, offset: int, pool: int = 32
 ) -> dict:
@@ -394,9 +418,10 @@ def main() -> None:
         time.sleep(2)
         steps = []
         for rate in rates:
-            meter, began = server_meter(server), datetime.now(UTC)
+            meter, began, counted = server_meter(server), datetime.now(UTC), pg_counters()
             step = drive(port, casts, "open", rate, args.seconds, offset, args.open_connections)
             step["server_cpu_s"] = meter.used()
+            step["postgres_counters"] = counters_since(counted)
             step["window"] = (began, datetime.now(UTC))
             offset = step["next_offset"]
             steps.append(step)
@@ -415,10 +440,11 @@ def main() -> None:
         # Twice the back-to-back capacity, for longer: what a vote-day surge does.
         time.sleep(2)
         double = round(2 * saturated["accepted_per_s"])
-        meter, began = server_meter(server), datetime.now(UTC)
+        meter, began, counted = server_meter(server), datetime.now(UTC), pg_counters()
         pool = args.open_connections
         surge = drive(port, casts, "open", double, args.surge_seconds, offset, pool)
         surge["server_cpu_s"] = meter.used()
+        surge["postgres_counters"] = counters_since(counted)
         surge["window"] = (began, datetime.now(UTC))
         offset = surge["next_offset"]
         log(
@@ -434,7 +460,10 @@ def main() -> None:
     runs = [warm, *steps, saturated, surge]
     for run in (*steps, surge):
         run["batches"] = batch_sizes(forum_id, run.pop("window"))
-        log(f"at {run['value']:.0f}/s offered, ballots per statement: {run['batches']}")
+        log(
+            f"at {run['value']:.0f}/s offered, ballots per statement: {run['batches']};"
+            f" PostgreSQL: {run['postgres_counters']}"
+        )
     acknowledged = sum(run["statuses"].get("302", 0) for run in runs)
     ballots, malformed = stored(forum_id)
     # A request the client gave up on (timeout) may still be stored: every acknowledged
@@ -455,6 +484,7 @@ def main() -> None:
             k: surge[k]
             for k in ("value", "per_s", "accepted_per_s", "p50_ms_accepted", "p99_ms_accepted")
             + ("p99_ms", "errors", "statuses", "client_cpu_s", "server_cpu_s", "batches")
+            + ("postgres_counters",)
         },
         hello_per_s=hello_run["per_s"],
         storage_per_s=round(storage, 1),
@@ -469,6 +499,7 @@ def main() -> None:
                 k: s[k]
                 for k in ("value", "per_s", "p50_ms", "p95_ms", "p99_ms", "errors")
                 + ("accepted_per_s", "p99_ms_accepted", "client_cpu_s", "server_cpu_s", "batches")
+                + ("postgres_counters",)
             }
             | {"statuses": s["statuses"]}
             for s in steps
