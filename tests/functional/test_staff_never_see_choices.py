@@ -14,6 +14,7 @@ from tests.web import sign_in
 from tests.web import text
 from voting.casting.receipts import display
 from voting.models import Ballot
+from voting.models import OutreachLink
 
 STAFF = ("team", "operator", "admin")
 
@@ -27,6 +28,18 @@ def world(app):
     resident = factories.user("resident")
     factories.cast(voting_now.id, resident, factories.item_ids(voting_now)[:3])
     flag = factories.empty_flag(published)
+    # An outreach link of the open forum, so its sheet is walked too.
+    db.session.add(
+        OutreachLink(
+            forum_id=voting_now.id,
+            code="walkcode",
+            name="동 주민센터",
+            kind="dong_office",
+            created_by="team",
+            created_at=voting_now.voting_starts_at,
+        )
+    )
+    db.session.commit()
     staff = {
         "team": factories.staff("team", "district_team", "11560"),
         "operator": factories.staff("operator", "operator"),
@@ -55,6 +68,7 @@ def test_no_staff_page_or_export_shows_who_chose_what(app, world, role):
             "flag_id": flag.id,
             "field_id": 1,
             "role_id": 1,
+            "link_id": db.session.scalar(select(OutreachLink.id)),
             "code": "ABCDEFGHIJKLMNOPQRST",
             "filename": "css/app.css",
         }
