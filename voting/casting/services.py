@@ -41,7 +41,6 @@ from voting.casting.refusals import ballot_message
 from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.models import BallotExclusion
-from voting.models import OutreachLink
 
 
 class BallotRefused(DomainError):
@@ -217,7 +216,7 @@ def cast_signed_in(
 
     ``outreach`` is what the browser's session holds of the outreach link it arrived
     through (``rules.outreach_tag``); the ballot keeps its code only when it names a link
-    of this forum (``statements._forum_tag``).
+    of this forum (``statements.forum_tag``).
 
     The common case is one statement: it checks the session (see
     ``auth.services.live_session_clause``), the voter's district, the forum's phase,
@@ -241,16 +240,6 @@ def cast_signed_in(
     return _cast_checked(forum_id, user, picks, channel, found, tag)
 
 
-def _forum_tag(forum_id: int, tag: str | None) -> str | None:
-    """The tag when it names a link of the forum, else None (as ``statements._forum_tag``)."""
-    if tag is None:
-        return None
-    query = select(OutreachLink.code).where(
-        OutreachLink.code == tag, OutreachLink.forum_id == forum_id
-    )
-    return db.session.execute(query).scalar_one_or_none()
-
-
 def _cast_checked(
     forum_id: int,
     user: User,
@@ -266,10 +255,9 @@ def _cast_checked(
     _require_can_vote(view)
     hooks.require_participation(user)
     items = _validate(view.forum, picks)
-    extra = _signal_columns(found) | {
-        "first_seen_at": user.first_seen_at,
-        "outreach_tag": _forum_tag(view.forum.id, tag),
-    }
+    if tag is not None:
+        tag = db.session.scalar(select(statements.forum_tag(tag, view.forum.id)))
+    extra = _signal_columns(found) | {"first_seen_at": user.first_seen_at, "outreach_tag": tag}
     return _store(view.forum, user.voter_key, items, channel, user.birth_year, extra=extra)
 
 

@@ -48,12 +48,13 @@ BALLOT_COLUMNS = (
 )
 
 
-def _forum_tag(given_tag):
+def forum_tag(given_tag, forum_id=Forum.id):
     """The outreach tag as stored: the given code when it names a link of the forum being
-    cast in, else NULL (a link of another forum, a removed one, or none)."""
+    cast in, else NULL (a link of another forum, a removed one, or none). Inside a
+    casting statement the forum is the statement's own row; the full checks pass its id."""
     return (
         select(OutreachLink.code)
-        .where(OutreachLink.code == given_tag, OutreachLink.forum_id == Forum.id)
+        .where(OutreachLink.code == given_tag, OutreachLink.forum_id == forum_id)
         .correlate(Forum)
         .scalar_subquery()
     )
@@ -62,14 +63,14 @@ def _forum_tag(given_tag):
 def _ballot_values(given) -> list:
     """The values of a new ballot row (``forum_id`` and ``BALLOT_COLUMNS``) for a cast by
     session: the voter's columns from ``users``, the outreach tag checked against the
-    forum's links (``_forum_tag``), the rest from ``given(name)``."""
+    forum's links (``forum_tag``), the rest from ``given(name)``."""
     from_user = {"voter_key", "birth_year", "first_seen_at"}
 
     def value(name):
         if name in from_user:
             return getattr(User, name)
         if name == "outreach_tag":
-            return _forum_tag(given(name))
+            return forum_tag(given(name))
         return given(name)
 
     return [Forum.id, *(value(name) for name in BALLOT_COLUMNS)]
