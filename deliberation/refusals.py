@@ -10,6 +10,24 @@ from core.refusals import Refusals
 from deliberation import rules
 
 
+def cost_messages(p: dict) -> dict[str, str]:
+    """Why a cost is refused, for an agenda item or a resident's proposal alike."""
+    cost, envelope = krw(p.get("cost")), krw(p.get("envelope"))
+    return {
+        "cost_positive": _("The cost must be a whole amount above zero."),
+        "cost_over_field": _(
+            "The cost %(cost)s is above the field's envelope of %(envelope)s.",
+            cost=cost,
+            envelope=envelope,
+        ),
+        "cost_over_envelope": _(
+            "The cost %(cost)s is above the forum's envelope of %(envelope)s.",
+            cost=cost,
+            envelope=envelope,
+        ),
+    }
+
+
 def _rule_messages(p: dict) -> dict[str, str]:
     return {
         "window_order": _("The voting window must end after it starts."),
@@ -23,17 +41,7 @@ def _rule_messages(p: dict) -> dict[str, str]:
             total=krw(p.get("total")),
             envelope=krw(p.get("envelope")),
         ),
-        "cost_positive": _("The cost must be a whole amount above zero."),
-        "cost_over_field": _(
-            "The cost %(cost)s is above the field's envelope of %(envelope)s.",
-            cost=krw(p.get("cost")),
-            envelope=krw(p.get("envelope")),
-        ),
-        "cost_over_envelope": _(
-            "The cost %(cost)s is above the forum's envelope of %(envelope)s.",
-            cost=krw(p.get("cost")),
-            envelope=krw(p.get("envelope")),
-        ),
+        **cost_messages(p),
         "frozen": _("Voting has started: items and rules can no longer change."),
         "published": _("A published forum can no longer change."),
         "backwards": _("Ballots exist: the forum cannot go back to an earlier phase."),

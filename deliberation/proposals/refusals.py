@@ -3,8 +3,8 @@
 from flask_babel import gettext as _
 
 from core.errors import DomainError
-from core.i18n import krw
 from core.refusals import Refusals
+from deliberation.refusals import cost_messages
 from deliberation.rules import RuleError
 
 # The proposal's or the forum's state forbids the step; any other code is a bad value.
@@ -37,12 +37,7 @@ def _messages(p: dict) -> dict[str, str]:
         "too_long": _too_long(p.get("field", ""), p.get("max", 0), p.get("count", 0)),
         "not_open": _("This forum is not taking proposals or supports now."),
         "not_resident": _("Only residents of this forum's district can do that."),
-        "cost_positive": _("The cost must be a whole amount above zero."),
-        "cost_over_envelope": _(
-            "The cost %(cost)s is above the forum's envelope of %(envelope)s.",
-            cost=krw(p.get("cost")),
-            envelope=krw(p.get("envelope")),
-        ),
+        **cost_messages(p),
         "decided": _("The team has already decided on this proposal."),
         "own_proposal": _("You cannot support your own proposal."),
         "unknown_decision": _("Choose accept, merge or reject."),
