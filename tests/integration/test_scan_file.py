@@ -52,6 +52,11 @@ def test_what_the_exact_reader_accepts_the_fast_one_accepts_alike(line):
         ("[1, 2]", "line 3: expected a JSON object"),
         ('{"voter": "", "time": "2025-05-12T09:00:00Z", "picks": []}', "line 3: voter must"),
         ('{"voter": "b", "time": "2025-05-12T09:00:00", "picks": []}', "line 3: time needs"),
+        (
+            '{"voter": "b", "time": "2025-05-12T09:00:00Z", "picks": [], '
+            '"first_seen": "2025-05-01T09:00:00"}',
+            "line 3: first_seen needs",
+        ),
         ('{"voter": "b", "time": 5, "picks": []}', "line 3: time must be"),
         ('{"voter": "b", "time": "2025-05-12T09:00:00Z", "picks": [1]}', "line 3: picks must"),
         ('{"voter": "b", "time": "2025-05-12T09:00:00Z"}', "line 3: missing 'picks'"),

@@ -473,8 +473,10 @@ def test_detection_is_pure_standard_library():
         "itertools",
         "json",
         "math",
+        "msgspec",  # the record type only: one C library, no framework, no database
         "operator",
         "sys",
+        "typing",
     }
 
 

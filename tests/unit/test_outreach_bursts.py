@@ -1,9 +1,10 @@
 """A timing burst that came through one outreach link is mobilisation, not a bloc; a tag
 never excuses many identities on one device or network (``voting.oversight``)."""
 
-import dataclasses
 import io
 import json
+
+from msgspec.structs import replace
 
 from tests.unit.test_anomalies import bloc
 from tests.unit.test_anomalies import flagging
@@ -25,7 +26,7 @@ PICKS = ("i11", "i16", "i25")
 
 
 def tagged(ballots, tag="yeoksam1", every=1):
-    return [dataclasses.replace(b, tag=tag) if k % every == 0 else b for k, b in enumerate(ballots)]
+    return [replace(b, tag=tag) if k % every == 0 else b for k, b in enumerate(ballots)]
 
 
 def test_a_tag_shared_by_most_of_a_burst_is_found():

@@ -3,7 +3,8 @@
 "Review" here is the operators' review of flags; the resident's last look at a ballot
 before confirming it is the ballot review step of ``voting/casting/views.py``.
 
-Detection is pure Python, standard library only (no Flask, no SQLAlchemy):
+Detection is pure Python, the standard library and msgspec only (no Flask, no SQLAlchemy,
+no database; msgspec gives ``records.Ballot`` its fast decoding):
 ``thresholds`` (levels and tiers), ``records`` (``Ballot`` in, ``Flag`` out),
 ``statistics`` (exact tails in log space), ``index`` (``ElectionIndex``), ``evidence``
 (scoring a group), ``flag_building`` (a flag's members, key and words), one module per
@@ -21,10 +22,10 @@ high-water mark), ``watch`` (the scheduled scan of open forums, one at a time pe
 
 Bloc-voting detection: which groups of ballots look coordinated, why, and how likely by chance.
 
-Pure Python, standard library only: no Flask, no SQLAlchemy. A flag is a question for a
-human, never a verdict. Lawful mobilisation by like-minded residents must not be punished,
-so every rule compares a group with what the forum's own traffic explains and reports a
-p-value corrected for the number of groups it could have picked.
+Pure Python, the standard library and msgspec only: no Flask, no SQLAlchemy. A flag is a
+question for a human, never a verdict. Lawful mobilisation by like-minded residents must
+not be punished, so every rule compares a group with what the forum's own traffic explains
+and reports a p-value corrected for the number of groups it could have picked.
 
 Vocabulary
 ----------

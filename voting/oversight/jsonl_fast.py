@@ -1,9 +1,9 @@
 """Reading ballots from JSON Lines fast: msgspec decodes each line straight into
 :class:`records.Ballot`, a block of lines at a time.
 
-The result is the same as :func:`jsonl.read_jsonl`'s: a block the typed decoder
-refuses, or whose ballots break a rule it does not know (an empty voter, a time without
-its UTC offset), is read again by ``read_jsonl``, which accepts what it accepts (a
+The result is the same as :func:`jsonl.read_jsonl`'s: the decoder checks the types and
+the rules ``Ballot`` declares (a voter is not empty, a time has its UTC offset), and a
+block it refuses is read again by ``read_jsonl``, which accepts what it accepts (a
 ``null`` network, say) and names the line of a real error.
 """
 
@@ -56,17 +56,9 @@ def _blocks(stream: BinaryIO) -> Iterator[bytes]:
 
 def _decode(block: bytes, first_line: int) -> list[Ballot]:
     try:
-        decoded = _decoder.decode_lines(block)
+        return _decoder.decode_lines(block)
     except msgspec.MsgspecError:
         return _exact(block, first_line)
-    for ballot in decoded:
-        if (
-            not ballot.voter
-            or ballot.time.tzinfo is None
-            or (ballot.first_seen is not None and ballot.first_seen.tzinfo is None)
-        ):
-            return _exact(block, first_line)
-    return decoded
 
 
 def _exact(block: bytes, first_line: int) -> list[Ballot]:

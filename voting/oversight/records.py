@@ -3,27 +3,38 @@
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import UTC
+from typing import Annotated
+
+import msgspec
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class Ballot:
+Aware = Annotated[datetime, msgspec.Meta(tz=True)]
+"""A time with its UTC offset: the JSON decoder refuses one without."""
+
+
+class Ballot(msgspec.Struct, frozen=True, gc=False):
     """One cast ballot with the privacy-preserving signals recorded at cast time.
 
     ``network``, ``device`` and ``agent`` are keyed hashes (empty when unknown);
     ``time`` and ``first_seen`` are timezone-aware. ``tag`` is the code of the outreach
     link the resident arrived through (empty when none): a tag of the link, not a person.
+
+    A msgspec struct rather than a dataclass: ``scan-file`` decodes a million of them
+    straight from JSON, in half the time, and the garbage collector never walks them
+    (they hold only strings, times and tuples of strings, so no cycles). Constructing
+    one by keyword checks nothing; the decoder checks the types and the constraints.
     """
 
-    voter: str
-    time: datetime
+    voter: Annotated[str, msgspec.Meta(min_length=1)]
+    time: Aware
     picks: tuple[str, ...]
     network: str = ""
     device: str = ""
     agent: str = ""
     channel: str = "online"
-    first_seen: datetime | None = None
+    first_seen: Aware | None = None
     tag: str = ""
 
 
