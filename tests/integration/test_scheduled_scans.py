@@ -14,6 +14,7 @@ import redis
 from aiosmtpd.controller import Controller
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import text
 
 from core import locks
 from core.extensions import db
@@ -27,6 +28,7 @@ from voting.models import Ballot
 from voting.models import BallotChoice
 from voting.oversight import alerts
 from voting.oversight import forum_ballots
+from voting.oversight import records
 from voting.oversight import watch
 
 START = datetime(2026, 7, 6, tzinfo=UTC)
@@ -144,6 +146,42 @@ def test_a_rescan_reads_only_the_new_ballots(app, forum):
     db.session.commit()
     [report] = watch.scan_open_forums()
     assert loaded.read_last == 7 and report.ballots == 127
+
+
+def test_the_loader_reads_every_signal_as_the_models_hold_it(app, backend, forum, monkeypatch):
+    items = sorted(forum.items, key=lambda i: i.position)
+    items[0].external_id = '따옴표 "1", 쉼표'  # read back as it is, whatever it holds
+    add_ballot(forum, 700, items[:2], START + timedelta(hours=3), None, None)
+    add_ballot(forum, 701, [], START + timedelta(hours=4), "n", "d")
+    db.session.flush()
+    odd = db.session.execute(select(Ballot).filter_by(voter_key=f"{701:064d}")).scalar_one()
+    odd.channel, odd.outreach_tag, odd.first_seen_at = "assisted", "yeoksam1", None
+    db.session.commit()
+    monkeypatch.setattr(forum_ballots, "BLOCK", 7)  # many blocks, each fetched ahead
+    if backend == "postgres":  # a server in a zone with summer time still gives UTC
+        db.session.execute(text("SET TIME ZONE 'America/New_York'"))
+
+    loaded = forum_ballots.refresh(forum_ballots.ForumBallots(forum.id))
+
+    stored = db.session.execute(select(Ballot).filter_by(forum_id=forum.id)).scalars().all()
+    names = {item.id: item.external_id for item in items}
+    expected = {
+        b.id: records.Ballot(
+            voter=str(b.id),
+            time=b.cast_at,
+            picks=tuple(sorted(names[c.item_id] for c in b.choices)),
+            network=b.network_hash or "",
+            device=b.device_hash or "",
+            agent=b.agent_hash or "",
+            channel=b.channel,
+            first_seen=b.first_seen_at,
+            tag=b.outreach_tag or "",
+        )
+        for b in stored
+    }
+    assert len(expected) == 122 and loaded.ballots == expected
+    assert loaded.high_water == max(expected)
+    assert all(b.time.utcoffset() == timedelta(0) for b in loaded.ballots.values())
 
 
 def test_a_ballot_committed_below_the_mark_is_still_read(app, forum):
