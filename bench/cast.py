@@ -2,7 +2,7 @@
 
     python bench/cast.py [--residents 70000] [--rates 250,500,750,1000,1500,2000]
                          [--seconds 5] [--workers 2] [--threads 16] [--connections 32]
-                         [--open-connections 32]
+                         [--open-connections 32] [--pin-server 0 --pin-client 1]
 
 What it does, in order:
 
@@ -30,6 +30,10 @@ What it does, in order:
 
 5. Offers twice the back-to-back rate for ``--surge-seconds`` (a vote-day surge) and
    counts what the server accepted (302) apart from what it shed (503).
+
+With ``--pin-server CPUS --pin-client CPU`` the server side (gunicorn, PostgreSQL, Redis)
+and the load generator run on separate CPUs, so the generator's work never comes out of
+the server's budget: the capacity measured is the server's alone.
 
 Ends with one JSON line: cores, cast_per_s, p99_ms_at_1000, goodput_at_2x (accepted casts
 per second in that surge), goodput_at_2x_vs_capacity, p99_ms_accepted_at_2x,
@@ -68,6 +72,7 @@ PEPPER = "bench-pepper-" + "y" * 32
 AUDIT_KEY = "bench-audit-" + "z" * 32
 DISTRICT = "11680"
 PIN_CLIENT: str | None = None  # --pin-client: the CPU the load generator is kept on
+PIN_SERVER: str | None = None  # --pin-server: the CPUs gunicorn, PostgreSQL and Redis use
 ITEMS = 30
 AGENT = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"
 
@@ -220,8 +225,17 @@ def prepare(residents: int, requests_file: Path) -> int:
     return forum_id
 
 
+def pin_services(cpus: str) -> None:
+    """Keep PostgreSQL (every process; backends forked later inherit the postmaster's
+    CPUs) and Redis on ``cpus``."""
+    for pid in named("postgres") + named("redis-server"):
+        subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], capture_output=True)
+
+
 def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", str(workers)]
+    if PIN_SERVER is not None:
+        command = ["taskset", "-c", PIN_SERVER, *command]
     command += ["--threads", str(threads), "--keep-alive", "30", "--backlog", "4096"]
     command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
     process = subprocess.Popen(command, cwd=ROOT, env=server_environment())
@@ -371,10 +385,13 @@ def main() -> None:
     parser.add_argument("--saturate-seconds", type=float, default=8)
     parser.add_argument("--surge-seconds", type=float, default=10)
     parser.add_argument("--pin-client", help="keep the load generator on this CPU (taskset), apart")
+    parser.add_argument(
+        "--pin-server", help="keep gunicorn, PostgreSQL and Redis on these CPUs (taskset)"
+    )
     args = parser.parse_args()
     rates = [float(rate) for rate in args.rates.split(",")]
-    global PIN_CLIENT
-    PIN_CLIENT = args.pin_client
+    global PIN_CLIENT, PIN_SERVER
+    PIN_CLIENT, PIN_SERVER = args.pin_client, args.pin_server
     needed = int(
         sum(rates) * args.seconds + 1500 * args.saturate_seconds + 3000 * args.surge_seconds + 500
     )
@@ -394,11 +411,14 @@ def main() -> None:
     log(f"  ready in {time.perf_counter() - started:.1f} s")
 
     port = free_port()
+    if PIN_SERVER is not None:
+        pin_services(PIN_SERVER)
     server = start_server(port, args.workers, args.threads)
     report: dict = {
         "cores": os.cpu_count(),
         "server": f"gunicorn gthread {args.workers}x{args.threads}",
         "residents": args.residents,
+        "pinned": {"server": PIN_SERVER, "client": PIN_CLIENT},
     }
     try:
         offset = 0
@@ -456,6 +476,8 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        if PIN_SERVER is not None:
+            pin_services(f"0-{(os.cpu_count() or 1) - 1}")
 
     runs = [warm, *steps, saturated, surge]
     for run in (*steps, surge):
