@@ -1,8 +1,8 @@
 """Benchmark: casting ballots through gunicorn on PostgreSQL and Redis, on this machine.
 
     python bench/cast.py [--residents 70000] [--rates 250,500,750,1000,1500,2000]
-                         [--seconds 5] [--workers 2] [--threads 16] [--connections 32]
-                         [--open-connections 32] [--pin-server 0 --pin-client 1]
+                         [--seconds 5] [--workers 2] [--threads 64] [--connections 32]
+                         [--open-connections 128] [--pin-server 0 --pin-client 1]
 
 What it does, in order:
 
@@ -30,6 +30,10 @@ What it does, in order:
 
 5. Offers twice the back-to-back rate for ``--surge-seconds`` (a vote-day surge) and
    counts what the server accepted (302) apart from what it shed (503).
+
+Before each timed step the bench runs ANALYZE on the ballot tables, as autovacuum would
+on a server that runs it (``refresh_statistics``): without it, plans made while the
+table was nearly empty make every later cast read the whole table.
 
 With ``--pin-server CPUS --pin-client CPU`` the server side (gunicorn, PostgreSQL, Redis)
 and the load generator run on separate CPUs, so the generator's work never comes out of
@@ -286,6 +290,28 @@ def pg_counters() -> dict[str, int]:
     }
 
 
+def refresh_statistics() -> None:
+    """ANALYZE the tables a cast writes, as autovacuum does on a server that runs it.
+
+    This machine's PostgreSQL may run without autovacuum (the JSON line says). Then the
+    plans each backend made for the foreign-key checks while ``ballots`` was nearly
+    empty (a sequential scan) are never made again. Each ballot's checks would then read
+    the whole table, a cost that grows with every step whatever the load. On a server
+    with autovacuum, an ANALYZE follows every 10 % of growth and the plans are remade.
+    """
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
+        connection.execute("ANALYZE ballots, ballot_choices")
+
+
+def autovacuum() -> str:
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL) as connection:
+        return connection.execute("SHOW autovacuum").fetchone()[0]
+
+
 def counters_since(before: dict[str, int]) -> dict[str, int]:
     now = pg_counters()
     return {name: now[name] - before[name] for name in before}
@@ -379,9 +405,9 @@ def main() -> None:
     parser.add_argument("--rates", default="250,500,750,1000,1500,2000")
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=64)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--open-connections", type=int, default=32)
+    parser.add_argument("--open-connections", type=int, default=128)
     parser.add_argument("--saturate-seconds", type=float, default=8)
     parser.add_argument("--surge-seconds", type=float, default=10)
     parser.add_argument("--pin-client", help="keep the load generator on this CPU (taskset), apart")
@@ -419,6 +445,7 @@ def main() -> None:
         "server": f"gunicorn gthread {args.workers}x{args.threads}",
         "residents": args.residents,
         "pinned": {"server": PIN_SERVER, "client": PIN_CLIENT},
+        "autovacuum": autovacuum(),
     }
     try:
         offset = 0
@@ -428,16 +455,23 @@ def main() -> None:
         hello_run = drive(port, hello, "closed", args.connections, args.saturate_seconds, 0)
         log(f"hello: {hello_run['per_s']}/s p99 {hello_run['p99_ms']} ms")
         # The sustained maximum first, on a server with no backlog; then rising rates.
+        refresh_statistics()
+        meter, began, counted = server_meter(server), datetime.now(UTC), pg_counters()
         saturated = drive(port, casts, "closed", args.connections, args.saturate_seconds, offset)
+        saturated["server_cpu_s"] = meter.used()
+        saturated["postgres_counters"] = counters_since(counted)
+        saturated["window"] = (began, datetime.now(UTC))
         offset = saturated["next_offset"]
         log(
             f"cast back to back: {saturated['accepted_per_s']}/s accepted"
             f" of {saturated['per_s']}/s, p99 {saturated['p99_ms']} ms,"
-            f" statuses {saturated['statuses']}, errors {saturated['errors']}"
+            f" statuses {saturated['statuses']}, errors {saturated['errors']};"
+            f" CPU s: client {saturated['client_cpu_s']}, {saturated['server_cpu_s']}"
         )
         time.sleep(2)
         steps = []
         for rate in rates:
+            refresh_statistics()
             meter, began, counted = server_meter(server), datetime.now(UTC), pg_counters()
             step = drive(port, casts, "open", rate, args.seconds, offset, args.open_connections)
             step["server_cpu_s"] = meter.used()
@@ -460,6 +494,7 @@ def main() -> None:
         # Twice the back-to-back capacity, for longer: what a vote-day surge does.
         time.sleep(2)
         double = round(2 * saturated["accepted_per_s"])
+        refresh_statistics()
         meter, began, counted = server_meter(server), datetime.now(UTC), pg_counters()
         pool = args.open_connections
         surge = drive(port, casts, "open", double, args.surge_seconds, offset, pool)
@@ -480,7 +515,7 @@ def main() -> None:
             pin_services(f"0-{(os.cpu_count() or 1) - 1}")
 
     runs = [warm, *steps, saturated, surge]
-    for run in (*steps, surge):
+    for run in (saturated, *steps, surge):
         run["batches"] = batch_sizes(forum_id, run.pop("window"))
         log(
             f"at {run['value']:.0f}/s offered, ballots per statement: {run['batches']};"
@@ -498,6 +533,9 @@ def main() -> None:
     capacity = saturated["accepted_per_s"]
     report.update(
         cast_per_s=capacity,
+        back_to_back={
+            k: saturated[k] for k in ("client_cpu_s", "server_cpu_s", "batches", "statuses")
+        },
         p99_ms_at_1000=at_1000["p99_ms"] if at_1000 else None,
         goodput_at_2x=surge["accepted_per_s"],
         goodput_at_2x_vs_capacity=round(surge["accepted_per_s"] / capacity, 3),
