@@ -1,6 +1,6 @@
 """Benchmark: casting ballots through gunicorn on PostgreSQL and Redis, on this machine.
 
-    python bench/cast.py [--residents 70000] [--rates 250,500,750,1000,1500,2000]
+    python bench/cast.py [--residents 100000] [--rates 250,500,750,1000,1500,2000]
                          [--seconds 5] [--workers 2] [--threads 64] [--connections 32]
                          [--open-connections 128] [--pin-server 0 --pin-client 1]
 
@@ -401,7 +401,7 @@ def stored(forum_id: int) -> tuple[int, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--residents", type=int, default=70_000)
+    parser.add_argument("--residents", type=int, default=100_000)
     parser.add_argument("--rates", default="250,500,750,1000,1500,2000")
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2)
