@@ -23,6 +23,7 @@ from core.extensions import db
 # its own locking, per forum for instance, and is called without arguments.
 INTERVAL_JOBS: dict[str, str] = {
     "voting.oversight.watch:scan_open_forums": "ANOMALY_SCAN_SECONDS",
+    "voting.casting.table_statistics:keep_fresh": "CASTING_STATISTICS_SECONDS",
 }
 
 # Jobs that run once a day at DAILY_JOBS_AT (Seoul time), called with ``as_of`` (the
