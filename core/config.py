@@ -93,7 +93,8 @@ def _admission_settings() -> dict:
     are inside the app at once, how many more wait and for how long, and the seconds a
     shed cast is told to wait before it is sent again (README, "Performance and
     scaling"). A process needs more threads than LIMIT + QUEUE, so that shedding always
-    has a thread: the defaults suit gunicorn's ``--threads 16``."""
+    has a thread, and at least as many as the connections the front keeps to it, so that
+    a cast waits in no queue before the gate: the defaults suit ``--threads 64``."""
     return {
         "CAST_ADMISSION_LIMIT": _whole("CAST_ADMISSION_LIMIT", "12", least=1),
         "CAST_ADMISSION_QUEUE": _whole("CAST_ADMISSION_QUEUE", "3", least=0),
