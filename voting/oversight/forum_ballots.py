@@ -86,7 +86,7 @@ def _read(loaded: ForumBallots, which) -> None:
     collecting = gc.isenabled()
     gc.disable()  # a million records and no reference cycles: collections only cost time
     try:
-        for part in _prefetched(db.session.execute(_rows(loaded.forum_id, which)).tuples()):
+        for part in _prefetched(db.session.execute(_rows(loaded.forum_id, which))):
             for ballot_id, cast_at, items, network, device, agent, channel, seen, tag in part:
                 picks = picks_of.get(items)
                 if picks is None:
