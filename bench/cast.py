@@ -329,6 +329,19 @@ def drive(
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def timed_step(server: subprocess.Popen, *run) -> dict:
+    """One timed step of casting (``drive(*run)``): the statistics refreshed first, as
+    autovacuum would, then the step with the server's CPU per process, PostgreSQL's
+    counters and the step's time window (for its batch sizes)."""
+    refresh_statistics()
+    meter, began, counted = server_meter(server), datetime.now(UTC), pg_counters()
+    step = drive(*run)
+    step["server_cpu_s"] = meter.used()
+    step["postgres_counters"] = counters_since(counted)
+    step["window"] = (began, datetime.now(UTC))
+    return step
+
+
 PGBENCH_SCRIPT = """\
 \\set n random(1, 2000000000)
 WITH b AS (
@@ -455,12 +468,9 @@ def main() -> None:
         hello_run = drive(port, hello, "closed", args.connections, args.saturate_seconds, 0)
         log(f"hello: {hello_run['per_s']}/s p99 {hello_run['p99_ms']} ms")
         # The sustained maximum first, on a server with no backlog; then rising rates.
-        refresh_statistics()
-        meter, began, counted = server_meter(server), datetime.now(UTC), pg_counters()
-        saturated = drive(port, casts, "closed", args.connections, args.saturate_seconds, offset)
-        saturated["server_cpu_s"] = meter.used()
-        saturated["postgres_counters"] = counters_since(counted)
-        saturated["window"] = (began, datetime.now(UTC))
+        saturated = timed_step(
+            server, port, casts, "closed", args.connections, args.saturate_seconds, offset
+        )
         offset = saturated["next_offset"]
         log(
             f"cast back to back: {saturated['accepted_per_s']}/s accepted"
@@ -471,12 +481,9 @@ def main() -> None:
         time.sleep(2)
         steps = []
         for rate in rates:
-            refresh_statistics()
-            meter, began, counted = server_meter(server), datetime.now(UTC), pg_counters()
-            step = drive(port, casts, "open", rate, args.seconds, offset, args.open_connections)
-            step["server_cpu_s"] = meter.used()
-            step["postgres_counters"] = counters_since(counted)
-            step["window"] = (began, datetime.now(UTC))
+            step = timed_step(
+                server, port, casts, "open", rate, args.seconds, offset, args.open_connections
+            )
             offset = step["next_offset"]
             steps.append(step)
             overloaded = step["per_s"] < 0.9 * rate or step["errors"]
@@ -494,13 +501,9 @@ def main() -> None:
         # Twice the back-to-back capacity, for longer: what a vote-day surge does.
         time.sleep(2)
         double = round(2 * saturated["accepted_per_s"])
-        refresh_statistics()
-        meter, began, counted = server_meter(server), datetime.now(UTC), pg_counters()
-        pool = args.open_connections
-        surge = drive(port, casts, "open", double, args.surge_seconds, offset, pool)
-        surge["server_cpu_s"] = meter.used()
-        surge["postgres_counters"] = counters_since(counted)
-        surge["window"] = (began, datetime.now(UTC))
+        surge = timed_step(
+            server, port, casts, "open", double, args.surge_seconds, offset, args.open_connections
+        )
         offset = surge["next_offset"]
         log(
             f"surge at 2x = {double}/s offered: accepted {surge['accepted_per_s']}/s"

@@ -68,8 +68,8 @@ def _unknown_env(env) -> str:
 def _worker_settings() -> dict:
     """The background worker (``flask worker``): how often it scans open forums and
     checks the casting tables' statistics, when daily jobs run (Seoul time), and the
-    SMTP server that alerts operators. Without
-    ``SMTP_HOST`` or ``ALERT_EMAILS`` alerts show only as a badge on the operator page."""
+    SMTP server that alerts operators. Without ``SMTP_HOST`` or ``ALERT_EMAILS`` alerts
+    show only as a badge on the operator page."""
     return {
         "ANOMALY_SCAN_SECONDS": int(os.environ.get("ANOMALY_SCAN_SECONDS", "300")),
         "CASTING_STATISTICS_SECONDS": int(os.environ.get("CASTING_STATISTICS_SECONDS", "30")),

@@ -81,12 +81,16 @@ def _read(loaded: ForumBallots, which) -> None:
             )
         ).all()
     )
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:  # the times it makes aware come back in UTC, whatever the server's zone
+        db.session.execute(text("SET LOCAL TIME ZONE 'UTC'"))
     picks_of: dict[str | None, tuple[str, ...]] = {None: ()}
     ballots = loaded.ballots
     collecting = gc.isenabled()
     gc.disable()  # a million records and no reference cycles: collections only cost time
     try:
-        for part in _prefetched(db.session.execute(_rows(loaded.forum_id, which))):
+        rows = db.session.execute(_rows(loaded.forum_id, which, postgres))
+        for part in _prefetched(rows):
             for ballot_id, cast_at, items, network, device, agent, channel, seen, tag in part:
                 picks = picks_of.get(items)
                 if picks is None:
@@ -109,20 +113,19 @@ def _read(loaded: ForumBallots, which) -> None:
             gc.enable()
 
 
-def _rows(forum_id: int, which):
+def _rows(forum_id: int, which, postgres: bool):
     """One row per ballot with its signals and its item ids joined in the database (a
     third of the rows that reading the choices one by one would fetch), streamed."""
-    utc = _utc_times()
     return (
         select(
             Ballot.id,
-            utc(Ballot.cast_at),
+            _aware(Ballot.cast_at, postgres),
             func.aggregate_strings(cast(BallotChoice.item_id, String), ","),
             Ballot.network_hash,
             Ballot.device_hash,
             Ballot.agent_hash,
             Ballot.channel,
-            utc(Ballot.first_seen_at),
+            _aware(Ballot.first_seen_at, postgres),
             Ballot.outreach_tag,
         )
         .outerjoin(BallotChoice, BallotChoice.ballot_id == Ballot.id)
@@ -144,14 +147,13 @@ def _prefetched(result) -> Iterator[list]:
             yield part
 
 
-def _utc_times():
-    """How the query reads a stored (naive UTC) time as an aware one.
+def _aware(column, postgres: bool):
+    """A stored (naive UTC) time, read as an aware one.
 
-    PostgreSQL turns it into a ``timestamptz`` itself, in UTC for this transaction, and
-    the driver builds the aware datetime: a million ``replace(tzinfo=UTC)`` calls in
-    Python would cost seconds. Elsewhere the column's own type does it.
+    PostgreSQL turns it into a ``timestamptz`` itself and the driver builds the aware
+    datetime: a million ``replace(tzinfo=UTC)`` calls in Python would cost seconds.
+    Elsewhere the column's own type does it.
     """
-    if db.session.get_bind().dialect.name != "postgresql":
-        return lambda column: column
-    db.session.execute(text("SET LOCAL TIME ZONE 'UTC'"))
-    return lambda column: type_coerce(func.timezone("UTC", column), DateTime(timezone=True))
+    if not postgres:
+        return column
+    return type_coerce(func.timezone("UTC", column), DateTime(timezone=True))
