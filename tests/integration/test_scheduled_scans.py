@@ -157,7 +157,7 @@ def test_the_loader_reads_every_signal_as_the_models_hold_it(app, backend, forum
     odd = db.session.execute(select(Ballot).filter_by(voter_key=f"{701:064d}")).scalar_one()
     odd.channel, odd.outreach_tag, odd.first_seen_at = "assisted", "yeoksam1", None
     db.session.commit()
-    monkeypatch.setattr(forum_ballots, "BLOCK", 7)  # many blocks, each fetched ahead
+    monkeypatch.setattr(forum_ballots, "BLOCK", 7)  # many blocks from the driver
     if backend == "postgres":  # a server in a zone with summer time still gives UTC
         db.session.execute(text("SET TIME ZONE 'America/New_York'"))
 

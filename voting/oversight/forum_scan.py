@@ -23,12 +23,22 @@ from voting.oversight import scan as scanning
 from voting.oversight.thresholds import FLAGGING_TIERS
 
 
-def _funder(forum: Forum, ballots: list[records.Ballot]):
-    """A function from excluded ballot ids to the funded set (greedy, the forum's options)."""
+def _funder(forum: Forum, ballots: list[records.Ballot], flags: list[records.Flag]):
+    """A function from excluded ballot ids (members of ``flags``) to the funded set
+    (greedy, the forum's options).
+
+    Ballots share few distinct sets of picks, so the votes are counted per set; only the
+    flagged ballots' picks are kept for the exclusions.
+    """
     items = results.tally_items(forum)
     known = {item.id for item in items}
-    base = Counter(p for b in ballots for p in b.picks if p in known)
-    by_voter = {b.voter: b.picks for b in ballots}
+    base: Counter = Counter()
+    for picks, ballots_with in Counter(b.picks for b in ballots).items():
+        for pick in picks:
+            if pick in known:
+                base[pick] += ballots_with
+    flagged = {voter for flag in flags for voter in flag.members}
+    by_voter = {b.voter: b.picks for b in ballots if b.voter in flagged}
 
     def funded(excluded: set[str]) -> set[str]:
         counts = base.copy()
@@ -77,7 +87,7 @@ def scan_forum(
     }
     previous = [{"key": key, "members": json.loads(flag.members)} for key, flag in stored.items()]
     flags = scanning.scan(ballots, previous=previous)
-    funded = _funder(forum, ballots)
+    funded = _funder(forum, ballots, flags)
     now_funded = funded(set())
     now = clock.now()
     seen = set()
