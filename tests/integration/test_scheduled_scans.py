@@ -20,6 +20,7 @@ from core import locks
 from core.extensions import db
 from tests import factories
 from tests.conftest import _free_port
+from tests.conftest import make_app
 from tests.conftest import REDIS_URL
 from voting.casting import receipts
 from voting.models import AnomalyFlag
@@ -81,7 +82,6 @@ def forum(app):
     organic(made, 120)
     db.session.commit()
     app.config["CLOCK"] = lambda: START + timedelta(days=3, hours=1)
-    watch._read.clear()
     return made
 
 
@@ -138,9 +138,31 @@ def test_nothing_new_only_marks_the_forum_checked(app, forum):
     assert record.checked_at == START + timedelta(days=3, hours=2)
 
 
+def test_another_app_in_the_process_never_scans_the_ballots_this_one_read(app, forum, tmp_path):
+    # a bench or a test suite runs app after app in one process, each on its own
+    # database where the first forum has id 1 again
+    watch.scan_open_forums()
+    (tmp_path / "other").mkdir()
+    other = make_app("sqlite", tmp_path / "other")
+    with other.app_context():
+        again = factories.forum(
+            opens=START, closes=START + timedelta(days=7), items=[(0, 100)] * 6, envelope=300
+        )
+        bloc(again, 0)  # the ids the first app read, holding other ballots
+        db.session.flush()
+        organic(again, 120, first=1000)
+        db.session.commit()
+        other.config["CLOCK"] = app.config["CLOCK"]
+        assert again.id == forum.id
+        [report] = watch.scan_open_forums()
+        [flag] = db.session.execute(select(AnomalyFlag)).scalars()
+        assert report.ballots == 160 and len(json.loads(flag.members)) == 40
+        db.session.remove()
+
+
 def test_a_rescan_reads_only_the_new_ballots(app, forum):
     watch.scan_open_forums()
-    loaded = watch._read[forum.id]
+    loaded = watch.kept_ballots()[forum.id]
     assert loaded.read_last == 120
     organic(forum, 7, first=300)
     db.session.commit()
@@ -286,6 +308,6 @@ def test_a_forum_without_ballots_gets_an_empty_scan_record(app):
 
 def test_the_ballots_kept_for_a_closed_forum_are_let_go(app, forum):
     watch.scan_open_forums()
-    assert forum.id in watch._read
+    assert forum.id in watch.kept_ballots()
     app.config["CLOCK"] = lambda: START + timedelta(days=8)
-    assert watch.scan_open_forums() == [] and forum.id not in watch._read
+    assert watch.scan_open_forums() == [] and forum.id not in watch.kept_ballots()

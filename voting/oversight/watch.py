@@ -9,6 +9,7 @@ as checked. Flags that newly change the funded set are mailed to operators.
 
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -25,7 +26,12 @@ from voting.oversight import forum_scan
 SCAN_LOCK_TTL = 900  # a scan of a million ballots takes well under a minute
 AFTER_CLOSE = timedelta(hours=1)  # late ballots of the last minutes still get a scan
 
-_read: dict[int, forum_ballots.ForumBallots] = {}  # this process's ballots, by forum
+
+def kept_ballots() -> dict[int, forum_ballots.ForumBallots]:
+    """The ballots this process has read, by forum, kept on the app: another app in the
+    same process (another database, where the same forum id is another forum) keeps
+    its own."""
+    return current_app.extensions.setdefault("anomaly_scan_ballots", {})
 
 
 def watched_forums(now) -> list[int]:
@@ -52,8 +58,9 @@ def scan_open_forums() -> list[forum_scan.ScanReport]:
     """Scan each watched forum that has new ballots; returns the scans that ran."""
     reports = []
     watched = watched_forums(clock.now())
-    for closed in set(_read) - set(watched):
-        del _read[closed]  # its window is over: free the ballots this process kept
+    kept = kept_ballots()
+    for closed in set(kept) - set(watched):
+        del kept[closed]  # its window is over: free the ballots this process kept
     for forum_id in watched:
         with locks.held(f"anomalies-scan:{forum_id}", SCAN_LOCK_TTL) as mine:
             if not mine:
@@ -73,5 +80,5 @@ def _scan_if_new(forum_id: int) -> forum_scan.ScanReport | None:
             record.checked_at = clock.now()
             db.session.commit()
         return None
-    loaded = _read.setdefault(forum_id, forum_ballots.ForumBallots(forum_id))
+    loaded = kept_ballots().setdefault(forum_id, forum_ballots.ForumBallots(forum_id))
     return forum_scan.scan_forum(forum_id, actor="scheduler", loaded=loaded)
