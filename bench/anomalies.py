@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> None:
         headline["adaptive"] = adaptive.evaluate(args.voters, replicates, jobs=args.jobs)
         print(json.dumps(headline["adaptive"], ensure_ascii=False))
         print("time to flag in the product (minutes after the 25th ballot; None: over 6 h):")
-        headline["time_to_flag_minutes"] = adaptive.time_to_flag(3000)
+        headline.update(adaptive.time_to_flag(3000))
     print(json.dumps(headline, sort_keys=True))
 
 

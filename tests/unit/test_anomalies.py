@@ -293,6 +293,48 @@ def test_dense_block_is_reported_once_by_the_full_scan():
     assert len(set(found[0].members) & voters(cast)) >= 36
 
 
+def test_a_bloc_spread_thin_over_many_networks_is_found_in_its_first_hours():
+    # 27 ballots in 12 hours on nine networks: three on each, as many as a household
+    networks = [f"fresh-{k}" for k in range(9)]
+    cast = bloc(27, ("i05", "i14", "i22"), networks, span=12 * 3600, vary=1 / 3, seed=3)
+    assert flagging(scan(organic() + cast, detectors=["proxy_devices", "dense"])) == []
+    [flag] = flagging(scan(organic() + cast))
+    assert flag.detector == "dense" and flag.tier == LOCKSTEP_BLOC
+    assert len(set(flag.members) & voters(cast)) >= 24
+    assert len(set(flag.members) - voters(cast)) <= 1
+
+
+def like_minded_households(count: int, seed: int) -> list[Ballot]:
+    """Households of three on their own home networks and phones, each member voting
+    exactly as the first, who picks by the forum's popularity, over the week."""
+    rng = random.Random(seed)
+    ballots = []
+    for h in range(count):
+        picks: list[str] = []
+        while len(picks) < 3:
+            item = rng.choices(ITEMS, WEIGHTS)[0]
+            if item not in picks:
+                picks.append(item)
+        at = START + timedelta(seconds=rng.uniform(0, 6 * 86400))
+        for m in range(3):
+            ballots.append(
+                Ballot(
+                    voter=f"hh{h:03d}-{m}",
+                    time=at + timedelta(minutes=rng.uniform(0, 90)),
+                    picks=tuple(picks),
+                    network=f"house-{h}",
+                    device=f"hh{h:03d}-{m}-phone",
+                    agent="a2",
+                )
+            )
+    return ballots
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_like_minded_households_of_three_raise_no_flag(seed):
+    assert flagging(scan(organic(seed=seed) + like_minded_households(150, seed))) == []
+
+
 # --- stability, input and output ---------------------------------------------------
 
 
@@ -437,7 +479,13 @@ def test_detectors_can_be_chosen_by_name_or_callable():
 
     assert scan(ballots, detectors=[custom]) == []
     assert calls == [len(ballots)]
-    assert list(scanning.DETECTORS) == ["proxy_devices", "lockstep", "dense", "proxy_networks"]
+    assert list(scanning.DETECTORS) == [
+        "proxy_devices",
+        "lockstep",
+        "dense",
+        "proxy_networks",
+        "dense_early",
+    ]
 
 
 def test_empty_and_tiny_inputs():

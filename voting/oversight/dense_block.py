@@ -21,6 +21,7 @@ from voting.oversight.records import Flag
 from voting.oversight.statistics import LN10
 from voting.oversight.statistics import log_comb
 from voting.oversight.thresholds import ALPHA_PER_DETECTOR
+from voting.oversight.thresholds import DENSE_EARLY_MIN_UNIT_ENTRIES
 from voting.oversight.thresholds import DENSE_MAX_UNIT_ENTRIES
 from voting.oversight.thresholds import DENSE_MAX_UNITS
 from voting.oversight.thresholds import DENSE_MIN_MEMBERS
@@ -52,31 +53,47 @@ def detect_dense(ix: ElectionIndex) -> list[Flag]:
     networks within the span that explains them best (:func:`trim_in_time`). When a
     single network explains the block best it is left to :func:`detect_proxy_networks`.
     """
-    units = _small_networks(ix)
+    return _dense(ix, DENSE_MIN_UNIT_ENTRIES)
+
+
+def detect_dense_early(ix: ElectionIndex) -> list[Flag]:
+    """The same search among networks holding :data:`DENSE_EARLY_MIN_UNIT_ENTRIES` or
+    more entries, over the ballots no earlier detector took: a bloc spread over many
+    networks, in its first hours, when each carries two or three of its ballots.
+
+    It runs last, so a bloc that already reaches :data:`DENSE_MIN_UNIT_ENTRIES` on its
+    networks is flagged whole by :func:`detect_dense`; households, which reach three
+    identities, are many more candidates here, and the correction grows with them.
+    """
+    return _dense(ix, DENSE_EARLY_MIN_UNIT_ENTRIES)
+
+
+def _dense(ix: ElectionIndex, least: int) -> list[Flag]:
+    """Dense blocks among networks with at least ``least`` entries near the pattern."""
+    units = _small_networks(ix, least)
     if len(units) < 2:
         return []
     log_extra = _log_block_count(len(units), ix.n_patterns)
-    per_pattern, hot_units = _patterns_on_networks(ix, units)
+    per_pattern, hot_units = _patterns_on_networks(ix, units, least)
     limit = math.log(ALPHA_PER_DETECTOR)
     flags = []
-    for pattern in _candidate_patterns(ix, per_pattern, log_extra, limit):
+    for pattern in _candidate_patterns(ix, per_pattern, log_extra, limit, least):
         near_units = sorted({u for pair in ix.pairs_of(pattern) for u in hot_units.get(pair, ())})
-        flag = _dense_flag(ix, pattern, near_units, log_extra, limit)
+        flag = _dense_flag(ix, pattern, near_units, log_extra, limit, least)
         if flag is not None:
             flags.append(flag)
     return flags
 
 
-def _small_networks(ix: ElectionIndex) -> list[str]:
-    """Networks holding :data:`DENSE_MIN_UNIT_ENTRIES` to :data:`DENSE_MAX_UNIT_ENTRIES`
-    entries, by name."""
+def _small_networks(ix: ElectionIndex, least: int) -> list[str]:
+    """Networks holding ``least`` to :data:`DENSE_MAX_UNIT_ENTRIES` entries, by name."""
     by_net = ix.by_net
     units = []
     for u in sorted(by_net):
-        if len(by_net[u]) < DENSE_MIN_UNIT_ENTRIES:
+        if len(by_net[u]) < least:
             continue
         n, _ = ix.net_entries(u)
-        if DENSE_MIN_UNIT_ENTRIES <= n <= DENSE_MAX_UNIT_ENTRIES:
+        if least <= n <= DENSE_MAX_UNIT_ENTRIES:
             units.append(u)
     return units
 
@@ -92,7 +109,7 @@ def _log_block_count(units_total: int, n_patterns: int) -> Callable[[int], float
 
 
 def _patterns_on_networks(
-    ix: ElectionIndex, units: list[str]
+    ix: ElectionIndex, units: list[str], least: int
 ) -> tuple[dict[int, list[str]], dict[tuple[int, int], list[str]]]:
     """(pattern -> networks carrying it well above its share, item pair -> networks holding
     it twice or more)."""
@@ -112,13 +129,13 @@ def _patterns_on_networks(
             if c < 2 or not ix.is_pattern(pattern) or hot.isdisjoint(ix.pairs_of(pattern)):
                 continue
             k = ix.near_in_net(u, pattern)
-            if k >= DENSE_MIN_UNIT_ENTRIES and k >= 1.5 * n * ix.share(pattern) + 2.0:
+            if k >= least and k >= 1.5 * n * ix.share(pattern) + 2.0:
                 per_pattern[pattern].append(u)
     return per_pattern, hot_units
 
 
 def _unit_rows(
-    ix: ElectionIndex, pattern: int, candidates: Iterable[str], local: bool
+    ix: ElectionIndex, pattern: int, candidates: Iterable[str], local: bool, least: int
 ) -> list[Row]:
     """Each candidate network's row for ``pattern``, most significant first; with
     ``local``, under the network's own allowance for like-minded residents."""
@@ -127,7 +144,7 @@ def _unit_rows(
     for u in candidates:
         n, counts = ix.net_entries(u)
         k = ix.near_in_net(u, pattern)
-        if k < DENSE_MIN_UNIT_ENTRIES:
+        if k < least:
             continue
         e = counts.get(pattern, 0)
         near_lift, exact_lift = ix.local_lift(counts, pattern, u) if local else (1.0, 1.0)
@@ -146,6 +163,7 @@ def _candidate_patterns(
     per_pattern: dict[int, list[str]],
     log_extra: Callable[[int], float],
     limit: float,
+    least: int,
 ) -> list[int]:
     """Patterns whose block at the forum's shares comes near ``limit``, most significant
     first (to be rechecked with the networks' own allowances)."""
@@ -153,7 +171,7 @@ def _candidate_patterns(
     for pattern in sorted(per_pattern):
         if len(per_pattern[pattern]) < 2:
             continue
-        rows = _unit_rows(ix, pattern, per_pattern[pattern], local=False)
+        rows = _unit_rows(ix, pattern, per_pattern[pattern], False, least)
         if not block_possible(rows, log_extra, limit + DENSE_RECHECK_SLACK):
             continue
         result = greedy_block(rows, _evidence_of(ix, pattern), log_extra, DENSE_MIN_MEMBERS)
@@ -168,10 +186,11 @@ def _dense_flag(
     near_units: list[str],
     log_extra: Callable[[int], float],
     limit: float,
+    least: int,
 ) -> Flag | None:
     """The flag of the pattern's best block of networks, if it reaches ``limit``; claims
     its members."""
-    rows = _unit_rows(ix, pattern, near_units, local=True)
+    rows = _unit_rows(ix, pattern, near_units, True, least)
     if not block_possible(rows, log_extra, limit):
         return None
     result = greedy_block(rows, _evidence_of(ix, pattern), log_extra, DENSE_MIN_MEMBERS)

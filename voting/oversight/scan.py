@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from voting.oversight.dense_block import detect_dense
+from voting.oversight.dense_block import detect_dense_early
 from voting.oversight.index import ElectionIndex
 from voting.oversight.lockstep_burst import detect_lockstep
 from voting.oversight.proxy_casting import detect_proxy_devices
@@ -22,11 +23,13 @@ DETECTORS: dict[str, Detector] = {
     "lockstep": detect_lockstep,
     "dense": detect_dense,
     "proxy_networks": detect_proxy_networks,
+    "dense_early": detect_dense_early,
 }
 """Detectors by name, in the order :func:`scan` runs them. Proxy casting is split in two
 so that a bloc on several networks is found whole (by its burst, or by the dense-block
 search) before any one of its networks is flagged alone; bursts come before the
-whole-election search so that a burst's flag holds only the burst's ballots."""
+whole-election search so that a burst's flag holds only the burst's ballots. The early
+dense search comes last, so that a bloc already seen whole is flagged whole."""
 
 
 def scan(

@@ -5,10 +5,10 @@ import math
 ALPHA = 0.01
 """Family-wise rate of proxy or lockstep flags per scan of a bloc-free forum (null model)."""
 
-ALPHA_PER_DETECTOR = ALPHA / 4
-"""Bonferroni share of :data:`ALPHA` for each of the four flagging tests: proxy devices,
-lockstep blocs, dense blocks and proxy networks. Informational mobilisation reports use
-the same level."""
+ALPHA_PER_DETECTOR = ALPHA / 5
+"""Bonferroni share of :data:`ALPHA` for each of the five flagging tests: proxy devices,
+lockstep blocs, dense blocks, proxy networks and early dense blocks. Informational
+mobilisation reports use the same level."""
 
 LOCAL_LIFT = 1.0
 """Smallest allowance for like-minded neighbours on a network: the odds of a ballot being
@@ -36,6 +36,10 @@ DENSE_MIN_MEMBERS = 8
 DENSE_MIN_UNIT_ENTRIES = 5
 """A network joins a dense block only with at least this many entries near the pattern
 (a bloc of 20 on 3 networks puts 6-7 on each; organic neighbours and households seldom 5)."""
+
+DENSE_EARLY_MIN_UNIT_ENTRIES = 3
+"""The early dense-block search's smallest network: a bloc spread over ten networks puts
+two or three ballots on each in its first hours."""
 
 DENSE_MAX_UNIT_ENTRIES = 150
 """Networks with more entries (carrier-grade NAT, large apartment blocks) are left to the
