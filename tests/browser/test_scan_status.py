@@ -2,14 +2,18 @@
 worker, how many ballots the scan covered, and the badge of a new alert."""
 
 import re
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from core.extensions import db
 from tests import factories
 from tests.browser.conftest import TIMEOUT_MS
+from tests.integration.test_scheduled_scans import add_ballot
+from tests.integration.test_scheduled_scans import organic
 from tests.integration.test_scheduled_scans import bloc
 from tests.integration.test_scheduled_scans import forum  # noqa: F401  (fixture)
+from tests.integration.test_scheduled_scans import START
 from voting.oversight import watch
 
 OPERATOR = "op-scan-status"
@@ -57,3 +61,38 @@ def test_the_operator_sees_the_last_scan_and_the_alert_badge(
         screenshot(page, "scan-status-desktop.png")
     finally:
         desktop.close()
+
+
+def test_a_bloc_thin_on_many_networks_reads_as_one_flag_on_a_phone(
+    app,
+    live_server,
+    forum,  # noqa: F811
+    new_page,
+    sign_in,
+    screenshot,
+    fits_phone,
+):
+    # 27 ballots in 12 hours, three on each of nine home networks: as many as a household
+    organic(forum, 1500, first=2000)
+    items = sorted(forum.items, key=lambda i: i.position)
+    for n in range(27):
+        when = START + timedelta(days=3, minutes=25 * n)
+        picks = [items[3], items[4], items[5]]
+        add_ballot(forum, 600 + n, picks, when, f"home-new-{n % 9}", f"phone-{n}")
+    db.session.commit()
+    factories.staff(OPERATOR, "operator", issuer=app.config["OIDC_ISSUER"])
+    app.config["CLOCK"] = lambda: START + timedelta(days=3, hours=12)
+    watch.scan_open_forums()
+
+    phone = new_page()
+    phone.goto(live_server.url + "/operator/flags")
+    sign_in(phone, OPERATOR)
+    flag = phone.locator("#flags li.flag")
+    expect(flag).to_have_count(1)
+    expect(flag.first).to_contain_text("27")
+    fits_phone(phone)
+    screenshot(phone, "thin-bloc-phone.png")
+    flag.first.locator("a").first.click()
+    expect(phone.locator("main")).to_contain_text("27")
+    fits_phone(phone)
+    screenshot(phone, "thin-bloc-flag-phone.png")
