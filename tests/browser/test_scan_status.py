@@ -10,9 +10,9 @@ from core.extensions import db
 from tests import factories
 from tests.browser.conftest import TIMEOUT_MS
 from tests.integration.test_scheduled_scans import add_ballot
-from tests.integration.test_scheduled_scans import organic
 from tests.integration.test_scheduled_scans import bloc
 from tests.integration.test_scheduled_scans import forum  # noqa: F401  (fixture)
+from tests.integration.test_scheduled_scans import organic
 from tests.integration.test_scheduled_scans import START
 from voting.oversight import watch
 

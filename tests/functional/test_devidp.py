@@ -32,6 +32,7 @@ from core.districts import DEMO_DISTRICT
 from core.districts import SEOUL_DISTRICTS
 from core.extensions import db
 from devtools import idp as devidp
+from devtools import idp_store
 from tests.conftest import make_app
 
 SUBJECT = "resident-7f3a9c-subject"
@@ -138,7 +139,7 @@ def exchange(client, app, code, verifier=None, secret=None, **extra):
 
 def shift_clock(monkeypatch, delta: timedelta) -> None:
     """Move the provider's protocol clock (the real clock it stamps codes and tokens with)."""
-    monkeypatch.setattr(devidp, "_wall_clock", lambda: datetime.now(UTC) + delta)
+    monkeypatch.setattr(idp_store, "wall_clock", lambda: datetime.now(UTC) + delta)
 
 
 def users() -> int:
@@ -191,7 +192,7 @@ def test_signing_key_is_created_once_and_shared(backend, tmp_path, key_path):
     results = []
 
     def load():
-        results.append(devidp.load_or_create_key(key_path).as_pem(private=True))
+        results.append(idp_store.load_or_create_key(key_path).as_pem(private=True))
 
     threads = [threading.Thread(target=load) for _ in range(6)]
     for thread in threads:
@@ -664,4 +665,4 @@ def test_init_app_refuses_production_on_its_own():
     ],
 )
 def test_redirect_uri_rule(uri, allowed):
-    assert devidp.redirect_uri_allowed(uri, "forum.example") is allowed
+    assert idp_store.redirect_uri_allowed(uri, "forum.example") is allowed

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 import deliberation.discussion  # noqa: F401  (the discussion forms)
-import devtools.idp  # noqa: F401  (its sign-in form)
+import devtools.idp_pages  # noqa: F401  (its sign-in form)
 from core import audit
 from core.extensions import db
 from deliberation.models import AgendaItem

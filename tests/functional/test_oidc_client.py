@@ -28,6 +28,7 @@ from auth.models import User
 from auth.models import UserSession
 from core.extensions import db
 from devtools import idp as devidp
+from devtools import idp_store
 
 SUBJECT = "resident-client-side-subject"
 NOT_VERIFIED = "Sign-in could not be verified. Please start again."
@@ -383,7 +384,7 @@ def test_expired_id_token_is_refused(live_server, app, monkeypatch):
     browser = new_browser()
     authorize_url = start_sign_in(live_server, browser)
     # The provider's clock runs an hour behind: its tokens expired 50 minutes ago.
-    monkeypatch.setattr(devidp, "_wall_clock", lambda: datetime.now(UTC) - timedelta(hours=1))
+    monkeypatch.setattr(idp_store, "wall_clock", lambda: datetime.now(UTC) - timedelta(hours=1))
     callback = sign_in_at_provider(browser, authorize_url)
     assert_refused(browser.get(callback, allow_redirects=False))
     assert signed_in_user_id(app, browser) is None
