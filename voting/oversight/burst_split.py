@@ -254,14 +254,19 @@ def split_burst(
     its ballots stay open to the later detectors. Only timing is excused by a tag: many
     identities on one device (``proxy_devices``, run before) or beyond what a network
     explains (``dense``, ``proxy_networks``, run after) are flagged as without it, so a
-    link cannot hide one insider casting for many identities.
+    link cannot hide one insider casting for many identities. Only the early dense
+    search, which counts groups of a household's size, leaves a reported burst out
+    (``ix.outreach``): a link handed to residents yields a few on each of many homes.
     """
     burst = _Burst(ix, pattern, burst_window, edges)
     limit = math.log(ALPHA_PER_DETECTOR)
     tag = shared_tag([ix.tag[i] for i in burst.members])
     if tag is not None:
         tagged = _mobilisation_flag(ix, burst, burst.members, base_tests, limit, tag)
-        return [tagged] if tagged is not None else []
+        if tagged is None:
+            return []
+        ix.outreach.extend(burst.members)
+        return [tagged]
     active = len(set(map(ix.net.__getitem__, ix.order[burst.lo : burst.hi])) - {""})
     log_base = math.log(base_tests) + math.log(DENSE_MAX_UNITS)
 

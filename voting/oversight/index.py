@@ -107,6 +107,9 @@ class ElectionIndex:
                 self.item_count[bit] += c
         self._outside: dict[int, list[float]] = {}
         self.claimed = bytearray(self.n)
+        # ballots of bursts that one of the team's outreach links explains (set by the
+        # timing detector; the early dense search leaves them out)
+        self.outreach: list[int] = []
         self._pair_index: dict[tuple[int, int], list[int]] | None = None
         self._near: dict[int, list[int]] = {}
         self._near_count: dict[int, int] = {}
