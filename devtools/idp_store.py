@@ -67,7 +67,18 @@ class Identity:
     birth_year: int
 
 
-class DevIdpCode(AuthorizationCodeMixin, db.Model):
+class SignedIn:
+    """Who a code or a token was issued to, as they typed it in."""
+
+    subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
+    district_code: Mapped[str] = mapped_column(String(16))
+    birth_year: Mapped[int]
+
+    def identity(self) -> Identity:
+        return Identity(self.subject, self.district_code, self.birth_year)
+
+
+class DevIdpCode(SignedIn, AuthorizationCodeMixin, db.Model):
     __tablename__ = "dev_idp_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,9 +89,6 @@ class DevIdpCode(AuthorizationCodeMixin, db.Model):
     nonce: Mapped[str] = mapped_column(String(NONCE_MAX), index=True)
     code_challenge: Mapped[str] = mapped_column(String(128))
     code_challenge_method: Mapped[str] = mapped_column(String(16))
-    subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
-    district_code: Mapped[str] = mapped_column(String(16))
-    birth_year: Mapped[int]
     auth_time: Mapped[datetime]
     expires_at: Mapped[datetime]
     # Set when the code is exchanged; the row is kept a while to spot a replay.
@@ -98,11 +106,8 @@ class DevIdpCode(AuthorizationCodeMixin, db.Model):
     def get_auth_time(self):
         return epoch(self.auth_time)
 
-    def identity(self) -> Identity:
-        return Identity(self.subject, self.district_code, self.birth_year)
 
-
-class DevIdpToken(TokenMixin, db.Model):
+class DevIdpToken(SignedIn, TokenMixin, db.Model):
     __tablename__ = "dev_idp_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,9 +116,6 @@ class DevIdpToken(TokenMixin, db.Model):
     code_hash: Mapped[str] = mapped_column(String(64), index=True)
     client_id: Mapped[str] = mapped_column(String(200))
     scope: Mapped[str] = mapped_column(String(200))
-    subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
-    district_code: Mapped[str] = mapped_column(String(16))
-    birth_year: Mapped[int]
     issued_at: Mapped[datetime]
     expires_at: Mapped[datetime]
 
@@ -133,7 +135,7 @@ class DevIdpToken(TokenMixin, db.Model):
         return False
 
     def get_user(self):
-        return Identity(self.subject, self.district_code, self.birth_year)
+        return self.identity()
 
     def get_client(self):
         return query_client(self.client_id)
