@@ -75,8 +75,8 @@ the next, and a voter's latest ballot is the one that counts)
    :data:`TAGGED_BURST_SHARE` of the ballots came through one outreach link (the same
    ``Ballot.tag``) is the district team's own outreach: all of it is ``mobilisation``.
    Only this timing detector reads tags. A tag never excuses many identities on one
-   device or on one network beyond what it explains (detectors 1, 3, 4 and 5 ignore
-   it), so a team's link cannot hide one insider casting for many identities.
+   device or on one network beyond what it explains (detectors 1, 3 and 4 ignore it), so
+   a team's link cannot hide one insider casting for many identities.
 3. ``dense`` (:func:`detect_dense`): a greedy dense-block search joining several small
    networks that share one pattern over the whole election (a bloc spread over a few
    prefixes, camouflaged or not). Tier ``lockstep_bloc``.
@@ -86,7 +86,9 @@ the next, and a voter's latest ballot is the one that counts)
 5. ``dense_early`` (:func:`detect_dense_early`): the dense-block search again, over the
    ballots left, counting networks from three entries near the pattern instead of five:
    a bloc spread over ten networks, in its first hours, before any network holds five of
-   its ballots. Tier ``lockstep_bloc``, detector ``dense``.
+   its ballots. It leaves out the ballots of an outreach burst that detector 2 reported:
+   a few on each of many homes is what a link handed to residents yields, and all this
+   search looks for. Tier ``lockstep_bloc``, detector ``dense``.
 
 Use :func:`scan.scan` on :class:`records.Ballot` objects, :func:`jsonl.read_jsonl` to read
 ballots from JSON Lines, :func:`scan.flags_as_json` for output, :func:`scan.impact` to ask
