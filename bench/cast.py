@@ -47,8 +47,6 @@ cast_vs_hello, cast_vs_storage and the details.
 import argparse
 import json
 import os
-import random
-import secrets
 import signal
 import socket
 import subprocess
@@ -56,10 +54,19 @@ import sys
 import tempfile
 import time
 from datetime import datetime
-from datetime import timedelta
 from datetime import UTC
 from pathlib import Path
 
+from cast_database import autovacuum
+from cast_database import batch_sizes
+from cast_database import counters_since
+from cast_database import pg_counters
+from cast_database import refresh_statistics
+from cast_database import storage_ceiling
+from cast_database import stored
+from cast_setup import DATABASE_URL
+from cast_setup import prepare
+from cast_setup import server_environment
 from common import children
 from common import CpuMeter
 from common import ensure_database
@@ -69,164 +76,14 @@ from common import named
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-SECRET_KEY = "bench-secret-" + "x" * 32
-PEPPER = "bench-pepper-" + "y" * 32
-AUDIT_KEY = "bench-audit-" + "z" * 32
-DISTRICT = "11680"
 PIN_CLIENT: str | None = None  # --pin-client: the CPU the load generator is kept on
 PIN_SERVER: str | None = None  # --pin-server: the CPUs gunicorn, PostgreSQL and Redis use
-ITEMS = 30
-AGENT = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def server_environment() -> dict:
-    return dict(
-        os.environ,
-        APP_ENV="production",
-        DEV_IDP="0",
-        OIDC_ISSUER="https://id.invalid",
-        OIDC_CLIENT_SECRET="bench-client-secret",
-        PUBLIC_URL="https://forum.invalid",
-        SECRET_KEY=SECRET_KEY,
-        VOTER_KEY_PEPPER=PEPPER,
-        AUDIT_KEY=AUDIT_KEY,
-        PRIVACY_OFFICER_CONTACT="privacy@forum.invalid",
-        DATABASE_URL=DATABASE_URL,
-        REDIS_URL=REDIS_URL,
-    )
-
-
-def prepare(residents: int, requests_file: Path) -> int:
-    """Schema, forum and signed-in residents; writes one cast request per resident."""
-    os.environ.update(server_environment())
-    import redis
-    from itsdangerous import URLSafeTimedSerializer
-    from sqlalchemy import insert
-    from sqlalchemy import select
-    from sqlalchemy import text
-
-    from auth.models import User
-    from auth.models import UserSession
-    from auth.services import derive_voter_key
-    from auth.services import token_digest
-    from core import create_app
-    from core.extensions import db
-    from deliberation.models import AgendaItem
-    from deliberation.models import District
-    from deliberation.models import Field
-    from deliberation.models import Forum
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    app = create_app()
-    with app.app_context():
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        db.create_all()
-        now = datetime.now(UTC)
-        forum = Forum(
-            district=District(code=DISTRICT, name_ko="강남구", name_en="Gangnam-gu"),
-            slug="bench",
-            title="Benchmark forum",
-            phase="voting",
-            voting_starts_at=now - timedelta(days=1),
-            voting_ends_at=now + timedelta(days=6),
-            envelope=500_000_000,
-            created_at=now,
-        )
-        fields = [Field(forum=forum, name=f"field {n}", position=n) for n in range(5)]
-        for n in range(ITEMS):
-            AgendaItem(
-                forum=forum,
-                field=fields[n % 5],
-                external_id=f"B-{n:02d}",
-                title=f"item {n}",
-                summary="",
-                cost=(n % 9 + 1) * 10_000_000,
-                status="approved",
-                position=n,
-            )
-        db.session.add(forum)
-        db.session.commit()
-        forum_id = forum.id
-        item_ids = [str(i) for i in db.session.scalars(select(AgendaItem.id)).all()]
-
-        sessions = app.session_interface.get_signing_serializer(app)
-        csrf = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token")
-        rng = random.Random(7)
-        weights = [1 / (rank + 1) for rank in range(ITEMS)]
-        batch = 10_000
-        with requests_file.open("w") as out:
-            for start in range(0, residents, batch):
-                count = min(batch, residents - start)
-                keys = [derive_voter_key(PEPPER, "bench", f"r{start + n}") for n in range(count)]
-                db.session.execute(
-                    insert(User),
-                    [
-                        dict(
-                            voter_key=key,
-                            district_code=DISTRICT,
-                            birth_year=1940 + (start + n) % 65,
-                            first_seen_at=now,
-                            last_login_at=now,
-                            # Residents who agreed to the consent texts at sign-in.
-                            consent_version=app.config["CONSENT_VERSION"],
-                        )
-                        for n, key in enumerate(keys)
-                    ],
-                )
-                ids = dict(
-                    db.session.execute(
-                        select(User.voter_key, User.id).where(User.voter_key.in_(keys))
-                    ).all()
-                )
-                tokens = [secrets.token_urlsafe(32) for _ in keys]
-                db.session.execute(
-                    insert(UserSession),
-                    [
-                        dict(
-                            user_id=ids[key],
-                            token_hash=token_digest(token),
-                            created_at=now,
-                        )
-                        for key, token in zip(keys, tokens, strict=True)
-                    ],
-                )
-                db.session.commit()
-                for token in tokens:
-                    raw = secrets.token_hex(20)
-                    cookie = sessions.dumps({"_user_id": token, "_fresh": True, "csrf_token": raw})
-                    picks = set()
-                    while len(picks) < 3:
-                        picks.add(rng.choices(item_ids, weights)[0])
-                    body = "&".join(
-                        [f"csrf_token={csrf.dumps(raw)}"] + [f"picks={p}" for p in sorted(picks)]
-                    )
-                    request = {
-                        "method": "POST",
-                        "path": f"/forums/{forum_id}/ballot/confirm",
-                        "headers": {
-                            "Cookie": f"session={cookie}; did={secrets.token_urlsafe(16)}",
-                            "Content-Type": "application/x-www-form-urlencoded",
-                            "User-Agent": AGENT,
-                        },
-                        "body": body,
-                    }
-                    out.write(json.dumps(request) + "\n")
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            # Statistics for the planner, and the bulk load written out, so the timed
-            # part does not pay for the preparation's checkpoint.
-            connection.execute(text("VACUUM ANALYZE"))
-            connection.execute(text("CHECKPOINT"))
-    return forum_id
 
 
 def pin_services(cpus: str) -> None:
@@ -271,52 +128,6 @@ def server_meter(server: subprocess.Popen) -> CpuMeter:
     )
 
 
-def pg_counters() -> dict[str, int]:
-    """PostgreSQL's own counters that casting moves: WAL written, and the pages of
-    multixacts (a row share-locked by two transactions at once) created so far."""
-    import psycopg
-
-    with psycopg.connect(DATABASE_URL) as connection:
-        wal = connection.execute("SELECT wal_bytes FROM pg_stat_wal").fetchone()[0]
-        pages = dict(
-            connection.execute(
-                "SELECT name, blks_zeroed FROM pg_stat_slru WHERE name LIKE 'MultiXact%'"
-            ).fetchall()
-        )
-    return {
-        "wal_bytes": int(wal),
-        "multixact_offset_pages": pages.get("MultiXactOffset", 0),
-        "multixact_member_pages": pages.get("MultiXactMember", 0),
-    }
-
-
-def refresh_statistics() -> None:
-    """ANALYZE the tables a cast writes, as autovacuum does on a server that runs it.
-
-    This machine's PostgreSQL may run without autovacuum (the JSON line says). Then the
-    plans each backend made for the foreign-key checks while ``ballots`` was nearly
-    empty (a sequential scan) are never made again. Each ballot's checks would then read
-    the whole table, a cost that grows with every step whatever the load. On a server
-    with autovacuum, an ANALYZE follows every 10 % of growth and the plans are remade.
-    """
-    import psycopg
-
-    with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
-        connection.execute("ANALYZE ballots, ballot_choices")
-
-
-def autovacuum() -> str:
-    import psycopg
-
-    with psycopg.connect(DATABASE_URL) as connection:
-        return connection.execute("SHOW autovacuum").fetchone()[0]
-
-
-def counters_since(before: dict[str, int]) -> dict[str, int]:
-    now = pg_counters()
-    return {name: now[name] - before[name] for name in before}
-
-
 def drive(
     port: int, path: Path, mode: str, value: float, seconds: float, offset: int, pool: int = 32
 ) -> dict:
@@ -340,76 +151,6 @@ def timed_step(server: subprocess.Popen, *run) -> dict:
     step["postgres_counters"] = counters_since(counted)
     step["window"] = (began, datetime.now(UTC))
     return step
-
-
-PGBENCH_SCRIPT = """\
-\\set n random(1, 2000000000)
-WITH b AS (
-  INSERT INTO ballots (forum_id, voter_key, receipt_code, channel, cast_at, birth_year)
-  VALUES (:forum, md5(:client_id || '-' || :n || '-' || clock_timestamp()),
-          substr(md5(random()::text || clock_timestamp()), 1, 20), 'online', now(), 1980)
-  RETURNING id)
-INSERT INTO ballot_choices (ballot_id, item_id)
-SELECT b.id, i FROM b, unnest(ARRAY[:a, :b, :c]) AS i;
-"""
-
-
-def storage_ceiling(forum_id: int, items: list[int], seconds: int) -> float:
-    """pgbench: the ballot transaction (one ballot, three choices) committed per second."""
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-        script.write(PGBENCH_SCRIPT)
-    user_host, name = DATABASE_URL.split("://", 1)[1].rsplit("/", 1)
-    user, host = user_host.split("@")
-    host, _, port = host.partition(":")
-    command = ["pgbench", "-n", "-h", host, "-p", port or "5432", "-U", user, "-c", "16"]
-    command += ["-j", "2", "-T", str(seconds), "-f", script.name, "-D", f"forum={forum_id}"]
-    command += ["-D", f"a={items[0]}", "-D", f"b={items[1]}", "-D", f"c={items[2]}", name]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
-    os.unlink(script.name)
-    for line in done.stdout.splitlines():
-        if line.startswith("tps ="):
-            return float(line.split()[2])
-    raise SystemExit("pgbench printed no tps:\n" + done.stdout + done.stderr)
-
-
-def batch_sizes(forum_id: int, window: tuple[datetime, datetime]) -> dict:
-    """How many ballots each committing statement held (group commit) during a step:
-    ballots stored by one transaction share its ``xmin``."""
-    import psycopg
-
-    with psycopg.connect(DATABASE_URL) as connection:
-        sizes = [
-            row[0]
-            for row in connection.execute(
-                "SELECT count(*) FROM ballots WHERE forum_id = %s AND cast_at >= %s"
-                " AND cast_at < %s GROUP BY xmin::text ORDER BY 1",
-                [forum_id, *window],
-            )
-        ]
-    if not sizes:
-        return {"statements": 0}
-    return {
-        "statements": len(sizes),
-        "mean": round(sum(sizes) / len(sizes), 2),
-        "p90": sizes[int(0.9 * (len(sizes) - 1))],
-        "max": sizes[-1],
-    }
-
-
-def stored(forum_id: int) -> tuple[int, int]:
-    import psycopg
-
-    with psycopg.connect(DATABASE_URL) as connection:
-        ballots = connection.execute(
-            "SELECT count(*) FROM ballots WHERE forum_id = %s", [forum_id]
-        ).fetchone()[0]
-        malformed = connection.execute(
-            "SELECT count(*) FROM (SELECT b.id FROM ballots b LEFT JOIN ballot_choices c"
-            " ON c.ballot_id = b.id WHERE b.forum_id = %s GROUP BY b.id"
-            " HAVING count(c.item_id) <> 3) AS odd",
-            [forum_id],
-        ).fetchone()[0]
-    return ballots, malformed
 
 
 def main() -> None:
