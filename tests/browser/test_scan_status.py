@@ -96,3 +96,28 @@ def test_a_bloc_thin_on_many_networks_reads_as_one_flag_on_a_phone(
     expect(phone.locator("main")).to_contain_text("27")
     fits_phone(phone)
     screenshot(phone, "thin-bloc-flag-phone.png")
+
+    # the same flag in English, then back to the list
+    detail = phone.url.removeprefix(live_server.url)
+    phone.goto(f"{live_server.url}/lang/en?next={detail}")
+    expect(phone.locator("main")).to_contain_text("27")
+    expect(phone.locator("h1")).to_contain_text("9 networks")
+    fits_phone(phone)
+    screenshot(phone, "thin-bloc-flag-phone-en.png")
+    phone.go_back()
+    phone.go_back()
+    expect(phone.locator("#flags li.flag")).to_have_count(1)
+
+    # signed out, a resident on the same phone never sees it; another operator does
+    phone.locator('form[action="/logout"] button').click()
+    phone.goto(live_server.url + "/operator/flags")
+    sign_in(phone, "resident-on-the-same-phone")
+    expect(phone.locator("main")).to_contain_text("HTTP 403")
+    expect(phone.locator("#flags")).to_have_count(0)
+    screenshot(phone, "thin-bloc-resident-refused.png")
+    phone.locator('form[action="/logout"] button').click()
+    factories.staff("op-second", "operator", issuer=app.config["OIDC_ISSUER"])
+    phone.goto(live_server.url + "/operator/flags")
+    sign_in(phone, "op-second")
+    expect(phone.locator("#flags li.flag")).to_have_count(1)
+    expect(phone.locator("#flags li.flag").first).to_contain_text("27")
