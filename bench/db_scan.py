@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> None:
                 part = first[k : k + 50_000]
                 replay._insert(forum.id, part, items, labels, electorate.labels, k + 1)
             analyzed = table_statistics.keep_fresh()
-            if args.vacuum and not args.sqlite:
+            vacuumed = args.vacuum and not args.sqlite
+            if vacuumed:
                 _vacuum()
             loaded = forum_ballots.ForumBallots(forum.id)
             started, cpu = time.perf_counter(), time.process_time()
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
             {
                 "ballots": whole.ballots,
                 "analyzed": analyzed,
-                "vacuumed": args.vacuum and not args.sqlite,
+                "vacuumed": vacuumed,
                 "flags": whole.flags,
                 "first_scan_s": round(whole_s, 2),
                 "first_scan_cpu_s": round(whole_cpu, 2),

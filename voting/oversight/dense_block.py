@@ -141,7 +141,7 @@ def _patterns_on_networks(
 
 
 def _unit_rows(
-    ix: ElectionIndex, pattern: int, candidates: Iterable[str], local: bool, least: int
+    ix: ElectionIndex, pattern: int, candidates: Iterable[str], least: int, *, local: bool
 ) -> list[Row]:
     """Each candidate network's row for ``pattern``, most significant first; with
     ``local``, under the network's own allowance for like-minded residents."""
@@ -177,7 +177,7 @@ def _candidate_patterns(
     for pattern in sorted(per_pattern):
         if len(per_pattern[pattern]) < 2:
             continue
-        rows = _unit_rows(ix, pattern, per_pattern[pattern], False, least)
+        rows = _unit_rows(ix, pattern, per_pattern[pattern], least, local=False)
         if not block_possible(rows, log_extra, limit + DENSE_RECHECK_SLACK):
             continue
         result = greedy_block(rows, _evidence_of(ix, pattern), log_extra, DENSE_MIN_MEMBERS)
@@ -196,7 +196,7 @@ def _dense_flag(
 ) -> Flag | None:
     """The flag of the pattern's best block of networks, if it reaches ``limit``; claims
     its members."""
-    rows = _unit_rows(ix, pattern, near_units, True, least)
+    rows = _unit_rows(ix, pattern, near_units, least, local=True)
     if not block_possible(rows, log_extra, limit):
         return None
     result = greedy_block(rows, _evidence_of(ix, pattern), log_extra, DENSE_MIN_MEMBERS)

@@ -90,7 +90,7 @@ def _read(loaded: ForumBallots, which) -> None:
     collecting = gc.isenabled()
     gc.disable()  # a million records and no reference cycles: collections only cost time
     try:
-        for row in _streamed(_rows(loaded.forum_id, which, postgres)):
+        for row in _streamed(_rows(loaded.forum_id, which, postgres), postgres):
             ballot_id, cast_at, items, network, device, agent, channel, seen, tag = row
             picks = picks_of.get(items)
             if picks is None:
@@ -136,7 +136,7 @@ def _rows(forum_id: int, which, postgres: bool):
     )
 
 
-def _streamed(statement) -> Iterator[tuple]:
+def _streamed(statement, postgres: bool) -> Iterator[tuple]:
     """The statement's rows, as the database sends them.
 
     On PostgreSQL the driver streams one plain query: the server goes on joining and
@@ -146,7 +146,7 @@ def _streamed(statement) -> Iterator[tuple]:
     Elsewhere the rows come through SQLAlchemy.
     """
     connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
+    if not postgres:
         yield from connection.execute(statement)
         return
     compiled = statement.compile(
